@@ -1,0 +1,154 @@
+/*
+ * hpcffi_decls.h -- every function and type of the hpcffi C ABI.
+ *
+ * THIS FILE IS READ TWICE: by C/C++ compilers through <hpcffi/hpcffi.h> (which
+ * adds include guards, <stdint.h>, extern "C" and symbol visibility around it),
+ * and verbatim by cffi's ffi.cdef() in the Python package. So it must contain
+ * plain C declarations only: no preprocessor lines, no macros, no attributes.
+ * Include <hpcffi/hpcffi.h>, never this file directly.
+ *
+ * Conventions (the manual is README.md, section "The C ABI"):
+ *  - Every function returns an int status from enum hpcffi_status; 0 is success.
+ *    On failure hpcffi_last_error() gives a message for the calling thread and
+ *    output arguments are left untouched. No exception, exit() or MPI_Abort ever
+ *    crosses this interface.
+ *  - Buffers are owned by the caller; lengths are explicit 64-bit counts.
+ *  - Fields are row-major: element (i, j) of an nx x ny field is at [i*ny + j];
+ *    rows 0 and nx-1 and columns 0 and ny-1 are fixed (Dirichlet) boundaries.
+ */
+
+enum hpcffi_status {
+    HPCFFI_OK = 0,
+    HPCFFI_ERR_NULL_POINTER = 1,     /* a required pointer argument was NULL            */
+    HPCFFI_ERR_INVALID_ARGUMENT = 2, /* a value out of its documented range             */
+    HPCFFI_ERR_UNSTABLE = 3,         /* heat: dt above the explicit-scheme limit        */
+    HPCFFI_ERR_OVERFLOW = 4,         /* the exact result does not fit the output type   */
+    HPCFFI_ERR_BUFFER_TOO_SMALL = 5, /* caller's buffer shorter than the size query said */
+    HPCFFI_ERR_UNSUPPORTED = 6,      /* feature not compiled in (OpenMP, MPI, GMP)      */
+    HPCFFI_ERR_OUT_OF_MEMORY = 7,
+    HPCFFI_ERR_MPI = 8,              /* an MPI call failed or MPI is in a wrong state   */
+    HPCFFI_ERR_ALIASING = 9,         /* input and output buffers overlap                */
+    HPCFFI_ERR_INTERNAL = 10         /* a bug in hpcffi: please report it               */
+};
+
+/* ---- errors ------------------------------------------------------------ */
+/* Text of the most recent failure in the calling thread ("" if none). The
+ * pointer stays valid until the next failing hpcffi call in this thread. */
+const char *hpcffi_last_error(void);
+/* Fixed description of a status code ("unknown status" for others). */
+const char *hpcffi_strerror(int status);
+
+/* ---- version and capabilities ------------------------------------------ */
+/* Run-time version; compare with HPCFFI_VERSION_* from <hpcffi/hpcffi.h>. */
+int hpcffi_version(int *major, int *minor, int *patch);
+const char *hpcffi_version_string(void);
+/* 1 if the feature was compiled in, else 0. */
+int hpcffi_has_openmp(void);
+int hpcffi_has_mpi(void);
+int hpcffi_has_gmp(void);
+/* Threads used by every parallel kernel of this library, for every calling
+ * thread. n >= 1 sets it; n == 0 restores the OpenMP default (OMP_NUM_THREADS
+ * as read when the library was loaded). Without OpenMP only 0 and 1 are valid. */
+int hpcffi_set_num_threads(int n);
+int hpcffi_get_num_threads(int *n);
+
+/* ---- demo: the lesson's add -------------------------------------------- */
+/* a[i] += b[i] for i < n. a and b must not overlap unless a == b. */
+int hpcffi_add(double *a, const double *b, int64_t n);
+
+/* ---- Fibonacci ------------------------------------------------------------ */
+/* The lesson's step: (a, b) <- (a + b, a). Starting from a = 1, b = 0, b walks
+ * through F(0), F(1), ... If a + b does not fit an int (past F(46)) it returns
+ * HPCFFI_ERR_OVERFLOW and leaves *a and *b unchanged. */
+int hpcffi_fibo(int *a, int *b);
+/* out[k] = F(start + k) for k < count. F(93) is the largest that fits. */
+int hpcffi_fib_sequence_u64(uint64_t start, uint64_t count, uint64_t *out);
+/* out[k] = F(start + k) mod m, for any m >= 1 and start + count - 1 < 2^64.
+ * Parallel over chunks, each seeded by fast doubling: identical for any
+ * thread count. */
+int hpcffi_fib_sequence_mod(uint64_t start, uint64_t count, uint64_t m, uint64_t *out);
+/* *result = F(n) mod m, m >= 1, any n (fast doubling, O(log n)). */
+int hpcffi_fib_mod(uint64_t n, uint64_t m, uint64_t *result);
+/* Exact F(n) in decimal (needs GMP). hpcffi_fib_exact_size gives a buffer
+ * size in bytes (digits + terminating NUL, possibly one more than needed);
+ * hpcffi_fib_exact writes the NUL-terminated digits and, if ndigits is not
+ * NULL, their count. n is limited to 2^32 (about 9e8 digits). */
+int hpcffi_fib_exact_size(uint64_t n, size_t *size);
+int hpcffi_fib_exact(uint64_t n, char *buffer, size_t size, size_t *ndigits);
+
+/* ---- heat equation ------------------------------------------------------- */
+/* The explicit 5-point scheme for du/dt = a * laplacian(u):
+ *   u[i,j] = p[i,j] + a*dt*( (p[i+1,j] - 2 p[i,j] + p[i-1,j]) / dx2
+ *                          + (p[i,j+1] - 2 p[i,j] + p[i,j-1]) / dy2 )
+ * with dx2 = dx*dx and dy2 = dy*dy, on an nx x ny field, nx, ny >= 3.
+ * Every call checks a > 0, dx2 > 0, dy2 > 0, 0 < dt <= the stability limit
+ * dx2*dy2 / (2*a*(dx2 + dy2)) (a few ulps of slack), all finite. */
+
+/* The largest stable dt for these coefficients (the lesson's choice). */
+int hpcffi_heat_max_stable_dt(double a, double dx2, double dy2, double *dt);
+/* The lesson's single step: computes the new field from u_previous into u
+ * and then copies it back, so that after the call both hold the new field
+ * (boundaries are taken from u_previous). The buffers must not overlap. */
+int hpcffi_heat_evolve(double *u, double *u_previous, int64_t nx, int64_t ny,
+                       double a, double dt, double dx2, double dy2);
+/* nsteps steps in one call, one OpenMP parallel region, buffers swapped
+ * instead of copied; the result is left in field. scratch is NULL (the
+ * library allocates nx*ny doubles) or a caller buffer of nx*ny doubles that
+ * does not overlap field. Bitwise identical to nsteps single steps, for any
+ * thread count. */
+int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny,
+                             double a, double dt, double dx2, double dy2,
+                             int64_t nsteps);
+/* Mean of all nx*ny values (boundaries included), the lesson's reference
+ * value. Summed in a fixed order: identical for any thread count. */
+int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean);
+
+/* ---- MPI (return HPCFFI_ERR_UNSUPPORTED when built without MPI) ----------- */
+/* A communicator crosses this ABI as its Fortran handle (MPI_Fint, an int in
+ * every MPI): MPI_Comm_c2f(comm) in C, comm.py2f() in mpi4py. MPI must be
+ * initialised with at least MPI_THREAD_FUNNELED before these calls (mpi4py
+ * does so on import; hpcffi_mpi_init does it for plain C callers). Every call
+ * below is collective over its communicator and returns the same status on
+ * every rank. */
+typedef int hpcffi_mpi_comm;
+
+/* Initialise MPI with MPI_THREAD_FUNNELED if nobody has; *initialized_here
+ * tells whether this call did it. hpcffi_mpi_finalize finalises only if
+ * hpcffi_mpi_init initialised. */
+int hpcffi_mpi_init(int *initialized_here);
+int hpcffi_mpi_finalize(void);
+
+/* A field distributed over a 2D Cartesian grid of the ranks of comm (the
+ * library duplicates comm, so it may be freed after the call). */
+typedef struct hpcffi_heat_mpi hpcffi_heat_mpi;
+int hpcffi_heat_mpi_create(hpcffi_mpi_comm comm, int64_t nx, int64_t ny,
+                           double a, double dt, double dx2, double dy2,
+                           hpcffi_heat_mpi **handle);
+int hpcffi_heat_mpi_destroy(hpcffi_heat_mpi *handle);
+/* This rank's block: global rows [row0, row0 + local_nx), columns
+ * [col0, col0 + local_ny), and the process grid dims. */
+int hpcffi_heat_mpi_local_block(const hpcffi_heat_mpi *handle, int64_t *row0, int64_t *col0,
+                                int64_t *local_nx, int64_t *local_ny,
+                                int *dims_x, int *dims_y);
+/* The whole nx*ny field from/to rank root (other ranks' pointer is ignored). */
+int hpcffi_heat_mpi_scatter(hpcffi_heat_mpi *handle, const double *global, int root);
+int hpcffi_heat_mpi_gather(const hpcffi_heat_mpi *handle, double *global, int root);
+/* This rank's block only, local_nx*local_ny row-major values. */
+int hpcffi_heat_mpi_set_local(hpcffi_heat_mpi *handle, const double *block);
+int hpcffi_heat_mpi_get_local(const hpcffi_heat_mpi *handle, double *block);
+/* nsteps steps; seconds spent in computation and in communication on this
+ * rank are added to *t_comp and *t_comm when those are not NULL. Bitwise
+ * identical to hpcffi_heat_evolve_steps on the whole field. */
+int hpcffi_heat_mpi_evolve_steps(hpcffi_heat_mpi *handle, int64_t nsteps,
+                                 double *t_comp, double *t_comm);
+/* Mean of the whole distributed field, the same value on every rank. */
+int hpcffi_heat_mpi_mean(const hpcffi_heat_mpi *handle, double *mean);
+
+/* F(start + k) mod m for k < count, split over the ranks of comm in blocks;
+ * gathered into out (count values) on rank root, out ignored elsewhere. */
+int hpcffi_fib_mpi_sequence_mod(hpcffi_mpi_comm comm, uint64_t start, uint64_t count,
+                                uint64_t m, uint64_t *out, int root);
+/* Exact F(n) computed on rank root and broadcast: use hpcffi_fib_exact_size
+ * for size on every rank. */
+int hpcffi_fib_mpi_exact_bcast(hpcffi_mpi_comm comm, uint64_t n, char *buffer, size_t size,
+                               size_t *ndigits, int root);

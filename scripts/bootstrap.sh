@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# bootstrap.sh -- install everything hpcffi needs on Debian 12, idempotently.
+#
+#   scripts/bootstrap.sh            system packages (apt-get, as root) + Python venv
+#   scripts/bootstrap.sh --check    only report what is missing, change nothing
+#
+# System packages come from Debian so that the compiler, Open MPI, mpi4py,
+# NumPy and cffi all match one another (mpi4py must be built for the same Open
+# MPI as libhpcffi). The venv (.venv, see HPCFFI_VENV) is made from Debian's
+# /usr/bin/python3 with --system-site-packages so it sees those builds, and it
+# adds the test tools from PyPI. Nothing is done when all is present.
+set -euo pipefail
+
+project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv_dir=${HPCFFI_VENV:-$project_dir/.venv}
+check_only=0
+case "${1:-}" in
+  --check) check_only=1 ;;
+  -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  "") ;;
+  *) echo "bootstrap.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+esac
+
+debian_packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libgmp-dev libgtest-dev libbenchmark-dev
+  openmpi-bin libopenmpi-dev libpmix-dev
+  python3 python3-dev python3-venv python3-cffi python3-numpy python3-mpi4py python3-matplotlib
+  slurmctld slurmd slurm-client munge
+  lmod
+)
+python_packages=(pytest hypothesis)
+
+missing=()
+for package in "${debian_packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+  if ((check_only)); then
+    echo "bootstrap: missing Debian packages: ${missing[*]}"
+  elif [[ $(id -u) -eq 0 ]]; then
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
+    echo "bootstrap: ask an administrator to run: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+else
+  echo "bootstrap: Debian packages present"
+fi
+
+venv_python=$venv_dir/bin/python
+if [[ ! -x $venv_python ]]; then
+  if ((check_only)); then echo "bootstrap: no venv at $venv_dir"; exit 0; fi
+  echo "bootstrap: creating venv $venv_dir"
+  /usr/bin/python3 -m venv --system-site-packages "$venv_dir"
+fi
+if ! "$venv_python" -c 'import pytest, hypothesis' 2>/dev/null; then
+  if ((check_only)); then echo "bootstrap: venv lacks ${python_packages[*]}"; exit 0; fi
+  "$venv_python" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
+fi
+# The library and mpi4py must speak the same MPI: Debian's mpi4py is built
+# for Debian's Open MPI, which is what CMake finds.
+"$venv_python" - <<'PY'
+import cffi, numpy, mpi4py
+print(f"bootstrap: venv ready (cffi {cffi.__version__}, numpy {numpy.__version__}, mpi4py {mpi4py.__version__})")
+PY
