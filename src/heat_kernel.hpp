@@ -9,8 +9,15 @@
 //   nx-1   B   B   B  ...   B     B
 //
 // Every path (single step, multi-step, temporal blocking, each MPI rank)
-// updates a point through update_row(), so all of them perform the same
-// floating-point operations in the same order and agree bit for bit.
+// updates a point through update_row() (or update_row_streaming(), which does
+// the same operations in the same order and only stores differently), so all
+// of them agree bit for bit.
+//
+// Multi-step paths (see evolve_steps):
+//   plain      one sweep over the field per step (heat_kernel.cpp)
+//   streaming  the same with non-temporal stores (heat_streaming.cpp)
+//   blocked    row-wavefront temporal blocking, several steps per sweep
+//              (heat_blocked.cpp)
 #pragma once
 
 #include <cstdint>
@@ -40,13 +47,48 @@ inline void update_row(double *__restrict out, const double *__restrict up, cons
     }
 }
 
+// update_row with non-temporal (cache-bypassing) stores for the 64-byte
+// aligned part of out; same arithmetic, same order, so the same bits. Callers
+// must issue store_fence() before other threads read what it wrote.
+void update_row_streaming(double *out, const double *up, const double *mid, const double *down, int64_t j_begin,
+                          int64_t j_end, const Coefficients &c);
+void store_fence();
+
 // One step: interior of out from in (both nx x ny); boundaries of out untouched.
 // Runs as an orphaned `omp for`: call it inside a parallel region or serially.
 void step_interior(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c);
+// The same with update_row_streaming, fenced before its closing barrier.
+void step_interior_streaming(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c);
 
-// nsteps steps in one parallel region of `threads` threads, swapping field
-// and scratch; the result ends in field. scratch needs nx*ny doubles; its
-// contents on entry do not matter.
+// The multi-step implementations. All: nsteps steps of `threads` threads,
+// result in field; scratch holds nx*ny doubles whose contents on entry do not
+// matter (it is first touched here, in the rows each thread computes).
+enum class KernelPath { automatic, plain, streaming, blocked };
+
+// Which path evolve_steps takes for this problem when not forced (see the
+// rule in heat_kernel.cpp); never returns automatic.
+KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps);
+
+// plain or streaming: one sweep per step, buffers swapped.
+void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
+                   int threads, bool streaming);
+
+// Temporal blocking: passes of `depth` steps (the last pass may be shorter)
+// as a row wavefront; see heat_blocked.cpp. depth <= 0 picks the default.
+constexpr int default_block_depth = 8;
+void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
+                    int threads, int depth);
+
+// Runs the given path (automatic: choose_path).
+void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,
+                       const Coefficients &c, int64_t nsteps, int threads, int block_depth = 0);
+
+// What hpcffi_heat_evolve_steps calls: the path from choose_path(), unless the
+// environment forces one. Both variables are read at every call (one getenv
+// each), so tests and benchmarks can switch paths within one process:
+//   HPCFFI_HEAT_KERNEL      = auto | plain | streaming | blocked
+//   HPCFFI_HEAT_BLOCK_DEPTH = steps per blocked pass (default 8, 2..64)
+// Unknown values are ignored (auto). All paths give identical bits.
 void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                   int threads);
 
