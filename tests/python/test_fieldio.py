@@ -1,0 +1,160 @@
+"""hpcffi.fieldio: the lesson's text format, .npy, and the built-in bottle field."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from hpcffi import fieldio
+from hpcffi.fieldio import FieldFormatError
+
+BOTTLE = os.environ.get("HPCFFI_BOTTLE", "")
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_text_round_trip_exact(tmp_path):
+    rng = np.random.default_rng(1)
+    field = rng.normal(size=(5, 7)) * 1e3
+    path = tmp_path / "f.dat"
+    fieldio.write_text(path, field)
+    back = fieldio.read_field(path)
+    assert back.dtype == np.float64 and back.flags.c_contiguous
+    np.testing.assert_array_equal(back, field)
+    assert path.read_text().splitlines()[0] == "# 5 7"
+
+
+def test_text_reads_lesson_layout(tmp_path):
+    path = write(tmp_path, "small.dat", "# 3 4\n1 2 3 4\n5.5 6 7 8\n9 10 11 1e2\n\n")
+    np.testing.assert_array_equal(
+        fieldio.read_field(path), [[1, 2, 3, 4], [5.5, 6, 7, 8], [9, 10, 11, 100]])
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=3, max_side=8),
+                  elements=st.floats(allow_nan=False, allow_infinity=False, width=64)))
+def test_text_and_npy_round_trip_any_finite_field(tmp_path_factory, field):
+    folder = tmp_path_factory.mktemp("rt")
+    fieldio.write_text(folder / "f.dat", field)
+    fieldio.write_npy(folder / "f.npy", field)
+    np.testing.assert_array_equal(fieldio.read_field(folder / "f.dat"), field)
+    np.testing.assert_array_equal(fieldio.read_field(folder / "f.npy"), field)
+
+
+def test_npy_converts_integer_and_float32(tmp_path):
+    np.save(tmp_path / "i.npy", np.arange(12, dtype=np.int32).reshape(3, 4))
+    field = fieldio.read_field(tmp_path / "i.npy")
+    assert field.dtype == np.float64
+    np.testing.assert_array_equal(field, np.arange(12).reshape(3, 4))
+    np.save(tmp_path / "f.npy", np.asfortranarray(np.ones((4, 3), dtype=np.float32)))
+    assert fieldio.read_field(tmp_path / "f.npy").flags.c_contiguous
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("", 1, "header"),
+    ("1 2 3\n", 1, "header"),
+    ("# 3\n1 2 3\n", 1, "header"),
+    ("# three 3\n", 1, "header"),
+    ("# -3 3\n", 1, "header"),
+    ("# 2 3\n1 2 3\n4 5 6\n", 1, "at least 3 x 3"),
+    ("# 3 3\n1 2 3\n4 5 6\n", 4, "expected 3 rows"),
+    ("# 3 3\n1 2 3\n4 5 6\n7 8 9\n10 11 12\n", 5, "more rows"),
+    ("# 3 3\n1 2 3\n4 5\n7 8 9\n", 3, "expected 3 values"),
+    ("# 3 3\n1 2 3\n4 5 6 7\n7 8 9\n", 3, "found 4"),
+    ("# 3 3\n1 2 3\n\n4 5 6\n7 8 9\n", 3, "found 0"),
+    ("# 3 3\n1 2 3\n4 x 6\n7 8 9\n", 3, "value 2 is not a number: 'x'"),
+    ("# 3 3\n1 2 3\n4 5 6\n7 8 nan\n", 4, "value 3 is not finite"),
+    ("# 3 3\n1 2 3\n4 5 6\n7 -inf 9\n", 4, "value 2 is not finite"),
+    ("# 3 3\n1 2 3\n4 5 6\n7 8 1e999\n", 4, "not finite"),
+])
+def test_malformed_text_names_file_and_line(tmp_path, text, line, words):
+    path = write(tmp_path, "bad.dat", text)
+    with pytest.raises(FieldFormatError) as info:
+        fieldio.read_field(path)
+    error = info.value
+    assert error.line == line
+    assert str(error).startswith(f"{path}:{line}: ")
+    assert words in str(error)
+
+
+def test_binary_garbage_is_refused(tmp_path):
+    path = tmp_path / "bin.dat"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(FieldFormatError, match="bin.dat"):
+        fieldio.read_field(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FieldFormatError, match="cannot read"):
+        fieldio.read_field(tmp_path / "absent.dat")
+
+
+@pytest.mark.parametrize("array, words", [
+    (np.zeros(5), "2D"),
+    (np.zeros((2, 5)), "at least 3 x 3"),
+    (np.array([[1, 2, 3]] * 3, dtype=complex), "real numbers"),
+    (np.array([[1.0, 2, 3], [4, np.nan, 6], [7, 8, 9]]), "row 1, column 1"),
+])
+def test_malformed_npy(tmp_path, array, words):
+    path = tmp_path / "bad.npy"
+    np.save(path, array)
+    with pytest.raises(FieldFormatError, match=words) as info:
+        fieldio.read_field(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_npy_refuses_pickles_and_junk(tmp_path):
+    path = tmp_path / "obj.npy"
+    np.save(path, np.array([[1, None, 3]] * 3, dtype=object), allow_pickle=True)
+    with pytest.raises(FieldFormatError, match="obj.npy"):
+        fieldio.read_field(path)
+    junk = tmp_path / "junk.npy"
+    junk.write_bytes(b"not numpy at all")
+    with pytest.raises(FieldFormatError, match="junk.npy"):
+        fieldio.read_field(junk)
+
+
+def test_write_npy_is_atomic_and_leaves_no_temporaries(tmp_path):
+    field = np.arange(12.0).reshape(3, 4)
+    fieldio.write_npy(tmp_path / "final.npy", field)
+    fieldio.write_npy(tmp_path / "final.npy", field * 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final.npy"]
+    np.testing.assert_array_equal(np.load(tmp_path / "final.npy"), field * 2)
+
+
+@pytest.mark.parametrize("shape", [(200, 200), (3, 3), (64, 100), (101, 37)])
+def test_bottle_field_shape_and_values(shape):
+    field = fieldio.bottle_field(*shape)
+    assert field.shape == shape and field.dtype == np.float64 and field.flags.c_contiguous
+    assert set(np.unique(field)) <= {fieldio.BOTTLE_HOT, fieldio.BOTTLE_COLD}
+    edges = np.concatenate([field[0], field[-1], field[:, 0], field[:, -1]])
+    assert (edges == fieldio.BOTTLE_HOT).all()
+
+
+def test_bottle_field_looks_like_the_lesson():
+    field = fieldio.bottle_field()
+    cold = field == fieldio.BOTTLE_COLD
+    # A bottle: about a tenth of the square, upright, neck narrower than body.
+    assert 0.07 < cold.mean() < 0.12
+    rows = np.nonzero(cold.any(axis=1))[0]
+    widths = cold.sum(axis=1)
+    assert widths[rows[0] + 5] < widths[rows[-1] - 5]
+    assert 80.0 < field.mean() < 90.0
+
+
+@pytest.mark.skipif(not os.path.isfile(BOTTLE), reason="HPCFFI_BOTTLE not set or absent")
+def test_reads_the_lessons_bottle():
+    field = fieldio.read_field(BOTTLE)
+    assert field.shape == (200, 200)
+    assert field.mean() == pytest.approx(86.51385)
+    generated = fieldio.bottle_field()
+    # Same palette and roughly the same picture.
+    assert set(np.unique(field)) == set(np.unique(generated))
+    assert np.mean(field == generated) > 0.95
