@@ -1,0 +1,91 @@
+// heat_streaming.cpp -- update_row with non-temporal stores.
+//
+// A normal store to a line that is not in cache first reads the line
+// (write-allocate): a sweep moves 8 B read + 8 B write-allocate + 8 B write
+// per point. Non-temporal stores write whole lines straight to memory,
+// 16 B per point, which pays off only when the output would not stay in
+// cache anyway (fields far larger than the last-level cache).
+//
+// The vector body spells out update_row's expression operation by operation
+// in the same order, so every point gets the same bits:
+//   centre + a_dt * (((down - 2*centre) + up) * inv_dx2 + ((right - 2*centre) + left) * inv_dy2)
+#include <cstdint>
+
+#include "heat_kernel.hpp"
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace hpcffi::heat {
+
+#if defined(__AVX512F__)
+namespace simd {
+using vec = __m512d;
+constexpr int64_t width = 8;
+inline vec load(const double *p) { return _mm512_loadu_pd(p); }
+inline vec broadcast(double x) { return _mm512_set1_pd(x); }
+inline vec add(vec a, vec b) { return _mm512_add_pd(a, b); }
+inline vec sub(vec a, vec b) { return _mm512_sub_pd(a, b); }
+inline vec mul(vec a, vec b) { return _mm512_mul_pd(a, b); }
+inline void stream(double *p, vec v) { _mm512_stream_pd(p, v); }
+}  // namespace simd
+#elif defined(__AVX__)
+namespace simd {
+using vec = __m256d;
+constexpr int64_t width = 4;
+inline vec load(const double *p) { return _mm256_loadu_pd(p); }
+inline vec broadcast(double x) { return _mm256_set1_pd(x); }
+inline vec add(vec a, vec b) { return _mm256_add_pd(a, b); }
+inline vec sub(vec a, vec b) { return _mm256_sub_pd(a, b); }
+inline vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
+inline void stream(double *p, vec v) { _mm256_stream_pd(p, v); }
+}  // namespace simd
+#elif defined(__SSE2__)
+namespace simd {
+using vec = __m128d;
+constexpr int64_t width = 2;
+inline vec load(const double *p) { return _mm_loadu_pd(p); }
+inline vec broadcast(double x) { return _mm_set1_pd(x); }
+inline vec add(vec a, vec b) { return _mm_add_pd(a, b); }
+inline vec sub(vec a, vec b) { return _mm_sub_pd(a, b); }
+inline vec mul(vec a, vec b) { return _mm_mul_pd(a, b); }
+inline void stream(double *p, vec v) { _mm_stream_pd(p, v); }
+}  // namespace simd
+#endif
+
+#if defined(__SSE2__)
+void update_row_streaming(double *out, const double *up, const double *mid, const double *down, int64_t j_begin,
+                          int64_t j_end, const Coefficients &c) {
+    constexpr uintptr_t vector_bytes = simd::width * sizeof(double);
+    // Head: normal stores until out + j is vector aligned.
+    int64_t j = j_begin;
+    while (j < j_end && reinterpret_cast<uintptr_t>(out + j) % vector_bytes != 0) ++j;
+    update_row(out, up, mid, down, j_begin, j, c);
+
+    const simd::vec two = simd::broadcast(2.0), a_dt = simd::broadcast(c.a_dt);
+    const simd::vec inv_dx2 = simd::broadcast(c.inv_dx2), inv_dy2 = simd::broadcast(c.inv_dy2);
+    for (; j + simd::width <= j_end; j += simd::width) {
+        const simd::vec centre = simd::load(mid + j);
+        const simd::vec two_centre = simd::mul(two, centre);
+        const simd::vec vertical = simd::add(simd::sub(simd::load(down + j), two_centre), simd::load(up + j));
+        const simd::vec horizontal =
+            simd::add(simd::sub(simd::load(mid + j + 1), two_centre), simd::load(mid + j - 1));
+        const simd::vec laplacian = simd::add(simd::mul(vertical, inv_dx2), simd::mul(horizontal, inv_dy2));
+        simd::stream(out + j, simd::add(centre, simd::mul(a_dt, laplacian)));
+    }
+    // Tail: normal stores.
+    update_row(out, up, mid, down, j, j_end, c);
+}
+
+void store_fence() { _mm_sfence(); }
+#else
+// No non-temporal stores on this architecture: the normal row.
+void update_row_streaming(double *out, const double *up, const double *mid, const double *down, int64_t j_begin,
+                          int64_t j_end, const Coefficients &c) {
+    update_row(out, up, mid, down, j_begin, j_end, c);
+}
+void store_fence() {}
+#endif
+
+}  // namespace hpcffi::heat

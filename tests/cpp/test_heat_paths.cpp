@@ -1,0 +1,163 @@
+// Every multi-step heat path (plain, streaming, blocked at several depths,
+// automatic choice) gives the same bits as the lesson's step-by-step kernel,
+// for any shape, step count and thread count. Paths are forced through the
+// documented environment variables HPCFFI_HEAT_KERNEL and
+// HPCFFI_HEAT_BLOCK_DEPTH, which hpcffi_heat_evolve_steps reads at every call.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hpcffi/hpcffi.h"
+
+namespace {
+
+constexpr double a = 0.5, dx2 = 0.01, dy2 = 0.02;  // dx2 != dy2: a swapped axis shows
+
+double stable_dt() {
+    double dt = 0.0;
+    EXPECT_EQ(hpcffi_heat_max_stable_dt(a, dx2, dy2, &dt), HPCFFI_OK);
+    return dt;
+}
+
+// Rough values everywhere (boundaries included), so a wrong neighbour, a
+// missed boundary value or a stale ring row changes the result.
+std::vector<double> initial_field(int64_t nx, int64_t ny) {
+    std::vector<double> u(static_cast<size_t>(nx * ny));
+    uint64_t state = 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(nx * 1000003 + ny);
+    for (double &x : u) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        x = static_cast<double>(state >> 11) * 0x1.0p-53 * 100.0 - 20.0;
+    }
+    return u;
+}
+
+// Sets (or clears) an environment variable for one scope.
+class ScopedEnv {
+public:
+    ScopedEnv(const char *name, std::optional<std::string> value) : name_(name) {
+        if (const char *old = std::getenv(name)) old_ = old;
+        if (value)
+            setenv(name, value->c_str(), 1);
+        else
+            unsetenv(name);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            setenv(name_, old_->c_str(), 1);
+        else
+            unsetenv(name_);
+    }
+    ScopedEnv(const ScopedEnv &) = delete;
+    ScopedEnv &operator=(const ScopedEnv &) = delete;
+
+private:
+    const char *name_;
+    std::optional<std::string> old_;
+};
+
+class ScopedThreads {
+public:
+    explicit ScopedThreads(int n) {
+        EXPECT_EQ(hpcffi_get_num_threads(&old_), HPCFFI_OK);
+        EXPECT_EQ(hpcffi_set_num_threads(n), HPCFFI_OK);
+    }
+    ~ScopedThreads() { hpcffi_set_num_threads(0); }
+
+private:
+    int old_ = 0;
+};
+
+// The reference: nsteps calls of the lesson's single-step API on one thread.
+std::vector<double> lesson_steps(int64_t nx, int64_t ny, int64_t nsteps) {
+    ScopedThreads one(1);
+    std::vector<double> u = initial_field(nx, ny), previous = u;
+    const double dt = stable_dt();
+    for (int64_t s = 0; s < nsteps; ++s)
+        EXPECT_EQ(hpcffi_heat_evolve(u.data(), previous.data(), nx, ny, a, dt, dx2, dy2), HPCFFI_OK);
+    return u;
+}
+
+struct PathSetting {
+    const char *kernel;  // HPCFFI_HEAT_KERNEL, nullptr: unset (automatic)
+    const char *depth;   // HPCFFI_HEAT_BLOCK_DEPTH, nullptr: unset
+};
+
+std::string describe(const PathSetting &p) {
+    return std::string(p.kernel ? p.kernel : "auto") + (p.depth ? std::string(" depth ") + p.depth : "");
+}
+
+std::vector<double> evolve_with(const PathSetting &path, int threads, int64_t nx, int64_t ny, int64_t nsteps,
+                                bool caller_scratch) {
+    ScopedEnv kernel("HPCFFI_HEAT_KERNEL", path.kernel ? std::optional<std::string>(path.kernel) : std::nullopt);
+    ScopedEnv depth("HPCFFI_HEAT_BLOCK_DEPTH", path.depth ? std::optional<std::string>(path.depth) : std::nullopt);
+    ScopedThreads team(threads);
+    std::vector<double> u = initial_field(nx, ny);
+    std::vector<double> scratch(caller_scratch ? u.size() : 0, -1.0);
+    EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), caller_scratch ? scratch.data() : nullptr, nx, ny, a, stable_dt(),
+                                       dx2, dy2, nsteps),
+              HPCFFI_OK)
+        << hpcffi_last_error();
+    return u;
+}
+
+const PathSetting all_paths[] = {
+    {"plain", nullptr},   {"streaming", nullptr}, {"blocked", nullptr}, {"blocked", "2"},
+    {"blocked", "3"},     {"blocked", "5"},       {"blocked", "16"},    {nullptr, nullptr},
+};
+
+struct Shape {
+    int64_t nx, ny;
+};
+
+void expect_all_paths_identical(Shape shape, std::initializer_list<int64_t> step_counts,
+                                std::initializer_list<int> thread_counts) {
+    for (int64_t nsteps : step_counts) {
+        const std::vector<double> expected = lesson_steps(shape.nx, shape.ny, nsteps);
+        for (const PathSetting &path : all_paths)
+            for (int threads : thread_counts)
+                for (bool caller_scratch : {false, true}) {
+                    if (caller_scratch && threads != thread_counts.begin()[0]) continue;
+                    const std::vector<double> got = evolve_with(path, threads, shape.nx, shape.ny, nsteps, caller_scratch);
+                    ASSERT_EQ(got.size(), expected.size());
+                    EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(double)), 0)
+                        << shape.nx << "x" << shape.ny << ", " << nsteps << " steps, " << threads << " threads, "
+                        << describe(path) << (caller_scratch ? ", caller scratch" : ", library scratch");
+                }
+    }
+}
+
+}  // namespace
+
+TEST(HeatPaths, TinyAndThinFieldsMatchTheLessonKernel) {
+    for (Shape shape : {Shape{3, 3}, Shape{3, 40}, Shape{40, 3}, Shape{4, 4}, Shape{5, 9}, Shape{9, 5}})
+        expect_all_paths_identical(shape, {1, 2, 3, 7, 8, 9, 17}, {1, 2, 3, 5});
+}
+
+TEST(HeatPaths, OddFieldsMatchTheLessonKernel) {
+    for (Shape shape : {Shape{1001, 777}, Shape{37, 1030}, Shape{530, 261}, Shape{3, 1025}, Shape{1025, 3}})
+        expect_all_paths_identical(shape, {1, 2, 5, 8, 19}, {1, 2, 3});
+}
+
+TEST(HeatPaths, SquareFieldsMatchTheLessonKernel) {
+    for (Shape shape : {Shape{200, 200}, Shape{256, 512}})
+        expect_all_paths_identical(shape, {4, 16, 33}, {1, 2});
+}
+
+TEST(HeatPaths, ZeroStepsLeaveTheFieldUnchanged) {
+    for (const PathSetting &path : all_paths) {
+        const std::vector<double> got = evolve_with(path, 2, 17, 23, 0, false);
+        const std::vector<double> initial = initial_field(17, 23);
+        EXPECT_EQ(std::memcmp(got.data(), initial.data(), got.size() * sizeof(double)), 0) << describe(path);
+    }
+}
+
+TEST(HeatPaths, UnknownPathNameFallsBackToAutomatic) {
+    const std::vector<double> expected = lesson_steps(64, 48, 6);
+    const std::vector<double> got = evolve_with({"no-such-path", "1"}, 2, 64, 48, 6, false);
+    EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(double)), 0);
+}
