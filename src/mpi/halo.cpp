@@ -1,0 +1,60 @@
+// halo.cpp -- non-blocking Isend/Irecv of edge rows (contiguous) and edge
+// columns (MPI_Type_vector), one tag per direction of travel.
+#include "halo.hpp"
+
+namespace hpcffi::mpi {
+
+namespace {
+// Tag = the direction a message travels. A receive from `up` expects what
+// `up` sent downwards. Distinct tags keep the two messages between a pair of
+// ranks apart even when both directions connect the same two ranks.
+enum Tag : int { travels_up = 11, travels_down = 12, travels_left = 13, travels_right = 14 };
+}  // namespace
+
+HaloExchange::HaloExchange(MPI_Comm cart, const Decomposition &d)
+    : comm_(cart),
+      lnx_(d.rows.length),
+      lny_(d.cols.length),
+      stride_(d.cols.length + 2),
+      up_(d.up),
+      down_(d.down),
+      left_(d.left),
+      right_(d.right) {
+    MPI_Datatype column = MPI_DATATYPE_NULL;
+    check(MPI_Type_vector(static_cast<int>(lnx_), 1, static_cast<int>(stride_), MPI_DOUBLE, &column),
+          "MPI_Type_vector");
+    column_ = Datatype(column);
+    check(MPI_Type_commit(&column), "MPI_Type_commit");
+}
+
+int HaloExchange::start(double *field) noexcept {
+    const int row = static_cast<int>(lny_);
+    double *first_row = field + stride_ + 1;      // (1, 1)
+    double *last_row = field + lnx_ * stride_ + 1;  // (lnx, 1)
+    double *first_col = field + stride_ + 1;      // (1, 1), down the column
+    double *last_col = field + stride_ + lny_;    // (1, lny)
+    const MPI_Datatype col = column_.get();
+    MPI_Request *r = requests_.data();
+    active_ = 0;
+    // Receives first, so that a matching send can land without buffering.
+    int err = MPI_Irecv(field + 1, row, MPI_DOUBLE, up_, travels_down, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS)
+        err = MPI_Irecv(field + (lnx_ + 1) * stride_ + 1, row, MPI_DOUBLE, down_, travels_up, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS) err = MPI_Irecv(field + stride_, 1, col, left_, travels_right, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS)
+        err = MPI_Irecv(field + stride_ + lny_ + 1, 1, col, right_, travels_left, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS) err = MPI_Isend(first_row, row, MPI_DOUBLE, up_, travels_up, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS) err = MPI_Isend(last_row, row, MPI_DOUBLE, down_, travels_down, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS) err = MPI_Isend(first_col, 1, col, left_, travels_left, comm_, &r[active_++]);
+    if (err == MPI_SUCCESS) err = MPI_Isend(last_col, 1, col, right_, travels_right, comm_, &r[active_++]);
+    if (err != MPI_SUCCESS) --active_;  // the failed call produced no request
+    return err;
+}
+
+int HaloExchange::finish() noexcept {
+    const int err = MPI_Waitall(active_, requests_.data(), MPI_STATUSES_IGNORE);
+    active_ = 0;
+    return err;
+}
+
+}  // namespace hpcffi::mpi
