@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 import hpcffi
 
 # No example database on disk (keeps trees clean); derandomized for reproducible CI.
-settings.register_profile("hpcffi", database=None, deadline=None, derandomize=True, max_examples=60,
+settings.register_profile("hpcffi", database=None, deadline=None, derandomize=True, max_examples=100,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("hpcffi")
 
