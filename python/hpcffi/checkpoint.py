@@ -11,6 +11,8 @@ File format (version 1), all integers little-endian::
                     nsteps  int    the run's target step count
                     nx, ny  int    field shape (nx rows of ny values)
                     a, dt, dx, dy  float (JSON floats round-trip exactly)
+                    initial_sha256 hex SHA-256 of the run's initial field
+                                   (float64 little-endian bytes), "" if unknown
                     dtype   "<f8"
                     field_sha256   hex SHA-256 of the field bytes
                     program        free text (who wrote it), not checked
@@ -50,6 +52,8 @@ __all__ = [
     "CheckpointError",
     "CheckpointMismatch",
     "save",
+    "field_digest",
+    "program_name",
     "load",
     "validate",
 ]
@@ -59,6 +63,12 @@ VERSION = 1
 _PREFIX = struct.Struct("<8sII")
 _DIGEST = 32
 _MAX_HEADER = 1 << 20
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,8 @@ class RunParams:
     dt: float
     dx: float
     dy: float
+    #: SHA-256 of the initial field (see field_digest): a resumed run must start from the same input.
+    initial_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,11 @@ class CheckpointMismatch(CheckpointError):
     """A valid checkpoint written by a run with other parameters."""
 
 
+def field_digest(field: np.ndarray) -> str:
+    """Hex SHA-256 of a field's float64 little-endian row-major bytes."""
+    return hashlib.sha256(np.ascontiguousarray(field, dtype="<f8").tobytes()).hexdigest()
+
+
 def _encode(step: int, params: RunParams, field: np.ndarray, program: str) -> bytes:
     data = np.ascontiguousarray(field, dtype="<f8")
     if data.shape != (params.nx, params.ny):
@@ -114,6 +131,7 @@ def save(path, field: np.ndarray, step: int, params: RunParams, program: str = "
     blob = _encode(step, params, field, program)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(blob)
             handle.flush()
@@ -151,6 +169,13 @@ def _float(header: dict, key: str, path) -> float:
     return float(value)
 
 
+def _text(header: dict, key: str, path) -> str:
+    value = header.get(key, "")
+    if not isinstance(value, str):
+        raise CheckpointError(path, f"header field {key!r} is not a string")
+    return value
+
+
 def load(path) -> Checkpoint:
     """Read and verify a checkpoint; raise CheckpointError if anything is wrong."""
     path = Path(path)
@@ -180,6 +205,7 @@ def load(path) -> Checkpoint:
         nsteps=_int(header, "nsteps", path), nx=_int(header, "nx", path), ny=_int(header, "ny", path),
         a=_float(header, "a", path), dt=_float(header, "dt", path),
         dx=_float(header, "dx", path), dy=_float(header, "dy", path),
+        initial_sha256=_text(header, "initial_sha256", path),
     )
     step = _int(header, "step", path)
     if header.get("dtype") != "<f8":
@@ -209,8 +235,14 @@ def validate(checkpoint: Checkpoint, expected: RunParams, path) -> None:
     """Raise CheckpointMismatch naming every parameter that differs from expected."""
     got = asdict(checkpoint.params)
     want = asdict(expected)
-    differences = [f"{key} is {got[key]!r} in the checkpoint but {want[key]!r} on the command line"
-                   for key in want if not _same(got[key], want[key])]
+    differences = []
+    for key in want:
+        if _same(got[key], want[key]):
+            continue
+        if key == "initial_sha256":
+            differences.append("the initial field differs (another INPUT file, or another --nx/--ny?)")
+        else:
+            differences.append(f"{key} is {got[key]!r} in the checkpoint but {want[key]!r} on the command line")
     if differences:
         raise CheckpointMismatch(
             path, "written by a different run: " + "; ".join(differences)

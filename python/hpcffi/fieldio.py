@@ -47,6 +47,12 @@ BOTTLE_COLD = 6.0
 _HEADER = re.compile(r"^#\s*(\d+)\s+(\d+)\s*$")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class FieldFormatError(ValueError):
     """A field file that cannot be used; ``path`` and ``line`` (1-based or None) say where."""
 
@@ -167,6 +173,7 @@ def _atomic_write(path: Path, write) -> None:
     path = Path(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
             handle.flush()

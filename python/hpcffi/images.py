@@ -20,6 +20,12 @@ import numpy as np
 __all__ = ["save_png", "frame_name"]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def frame_name(step: int) -> str:
     """File name of the image after ``step`` steps: ``heat_<step:06d>.png``."""
     return f"heat_{step:06d}.png"
@@ -45,6 +51,7 @@ def save_png(path, field: np.ndarray, step: int, *, vmin: float | None = None, v
     path = Path(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
     try:
+        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600
         with os.fdopen(descriptor, "wb") as handle:
             figure.savefig(handle, format="png")
         os.replace(temporary, path)

@@ -1,0 +1,325 @@
+"""The heat equation distributed over MPI ranks, from Python (mpi4py).
+
+:class:`DistributedField` wraps the C handle ``hpcffi_heat_mpi`` (create,
+scatter/gather, local block, evolve, mean, destroy). The communicator is any
+mpi4py intracommunicator (``MPI.COMM_WORLD`` by default, or a split or dup of
+it); it crosses the C ABI as its Fortran handle, ``comm.py2f()``, and the
+library duplicates it, so the caller may free its own afterwards::
+
+    from mpi4py import MPI
+    from hpcffi.mpi import DistributedField
+
+    with DistributedField(200, 200, a=0.5, comm=MPI.COMM_WORLD) as dist:
+        dist.scatter(field if MPI.COMM_WORLD.rank == 0 else None)
+        dist.evolve_steps(500)
+        result = dist.gather()          # the field on rank 0, None elsewhere
+
+Every method is collective over the communicator (call it on every rank, in
+the same order); the library returns the same status on every rank, so an
+error raises the same :class:`hpcffi.Error` everywhere and no rank is left
+waiting. Destroying is collective too: use ``with`` or :meth:`close`, never
+rely on garbage collection (ranks collect at different moments).
+
+mpi4py and libhpcffi must use the same MPI library: :func:`mpi_libraries`
+lists the libmpi files mapped into this process (more than one is a broken
+install) and :func:`check_same_mpi` raises if so.
+
+:func:`run_heat_mpi` is ``python -m hpcffi heat --mpi``: rank 0 reads or makes
+the field (and validates a checkpoint), scatters it, every rank evolves its
+block chunk by chunk; images, final.npy and checkpoints are gathered to rank 0
+and written there. After each chunk the ranks agree (allreduce) on whether a
+SIGUSR1/SIGTERM arrived anywhere, so all stop at the same step.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import re
+from collections import namedtuple
+
+import numpy as np
+
+from .errors import ArrayLayoutError, ArrayShapeError, ArrayTypeError, InvalidArgumentError, check
+
+__all__ = ["DistributedField", "LocalBlock", "mpi_libraries", "check_same_mpi", "run_heat_mpi"]
+
+#: This rank's block: global rows [row0, row0 + nx), columns [col0, col0 + ny); dims: the process grid.
+LocalBlock = namedtuple("LocalBlock", "row0 col0 nx ny dims")
+
+
+def _world():
+    from mpi4py import MPI  # noqa: PLC0415 (importing mpi4py initialises MPI: only when asked)
+
+    return MPI.COMM_WORLD
+
+
+def _checked_array(array, name, shape, writable=False):
+    if not isinstance(array, np.ndarray) or array.dtype != np.float64:
+        raise ArrayTypeError(f"{name} must be a float64 numpy.ndarray, got {getattr(array, 'dtype', type(array))}")
+    if array.shape != tuple(shape):
+        raise ArrayShapeError(f"{name} has shape {array.shape}, expected {tuple(shape)}")
+    if not array.flags.c_contiguous:
+        raise ArrayLayoutError(f"{name} is not C-contiguous: pass np.ascontiguousarray({name})")
+    if writable and not array.flags.writeable:
+        raise ArrayLayoutError(f"{name} is read-only")
+    return array
+
+
+class DistributedField:
+    """An nx x ny heat field distributed over the ranks of ``comm`` (a 2D Cartesian process grid).
+
+    ``dt`` defaults to the stability limit; ``dx``, ``dy`` are the grid spacings
+    (the C ABI takes their squares). ``mode`` picks the cffi mode (``api``,
+    ``abi``, ``abi-inline``; default: the package's). Collective.
+    """
+
+    def __init__(self, nx, ny, a, dt=None, dx=0.01, dy=0.01, comm=None, *, mode=None):
+        from . import _ffi
+
+        self.comm = _world() if comm is None else comm
+        self.ffi, self.lib = _ffi.load(mode)
+        self.nx, self.ny = operator.index(nx), operator.index(ny)
+        self.a, self.dx, self.dy = float(a), float(dx), float(dy)
+        if dt is None:
+            out = self.ffi.new("double *")
+            check(self.lib.hpcffi_heat_max_stable_dt(self.a, self.dx * self.dx, self.dy * self.dy, out))
+            dt = out[0]
+        self.dt = float(dt)
+        #: Seconds this rank spent computing and communicating in evolve_steps (running totals).
+        self.t_comp = 0.0
+        self.t_comm = 0.0
+        self._handle = None
+        handle = self.ffi.new("hpcffi_heat_mpi **")
+        check(self.lib.hpcffi_heat_mpi_create(self.comm.py2f(), self.nx, self.ny, self.a, self.dt,
+                                              self.dx * self.dx, self.dy * self.dy, handle))
+        self._handle = handle[0]
+        self.block = self._local_block()
+
+    # -- lifecycle ----------------------------------------------------------
+    def close(self):
+        """Free the C handle (collective); idempotent."""
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            check(self.lib.hpcffi_heat_mpi_destroy(handle))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _live(self):
+        if self._handle is None:
+            raise InvalidArgumentError("this DistributedField is closed")
+        return self._handle
+
+    # -- layout -------------------------------------------------------------
+    def _local_block(self):
+        f = self.ffi
+        row0, col0, lnx, lny = f.new("int64_t *"), f.new("int64_t *"), f.new("int64_t *"), f.new("int64_t *")
+        dx, dy = f.new("int *"), f.new("int *")
+        check(self.lib.hpcffi_heat_mpi_local_block(self._live(), row0, col0, lnx, lny, dx, dy))
+        return LocalBlock(row0[0], col0[0], lnx[0], lny[0], (dx[0], dy[0]))
+
+    @property
+    def shape(self):
+        return (self.nx, self.ny)
+
+    # -- data movement ------------------------------------------------------
+    def scatter(self, field, root=0):
+        """Distribute ``field`` (nx x ny float64, read on ``root`` only; others pass None)."""
+        pointer = self.ffi.NULL
+        if self.comm.rank == root:
+            field = _checked_array(field, "field", self.shape)
+            pointer = self.ffi.from_buffer("double[]", field)
+        check(self.lib.hpcffi_heat_mpi_scatter(self._live(), pointer, root))
+
+    def gather(self, root=0, out=None):
+        """The whole field on ``root`` (a new array, or ``out``); None on the other ranks."""
+        pointer = self.ffi.NULL
+        if self.comm.rank == root:
+            out = np.empty(self.shape) if out is None else _checked_array(out, "out", self.shape, writable=True)
+            pointer = self.ffi.from_buffer("double[]", out, require_writable=True)
+        else:
+            out = None
+        check(self.lib.hpcffi_heat_mpi_gather(self._live(), pointer, root))
+        return out
+
+    def get_local(self, out=None):
+        """This rank's block (local nx x local ny), a copy."""
+        shape = (self.block.nx, self.block.ny)
+        out = np.empty(shape) if out is None else _checked_array(out, "out", shape, writable=True)
+        check(self.lib.hpcffi_heat_mpi_get_local(self._live(), self.ffi.from_buffer("double[]", out,
+                                                                                      require_writable=True)))
+        return out
+
+    def set_local(self, block):
+        """Overwrite this rank's block (local nx x local ny float64)."""
+        block = _checked_array(block, "block", (self.block.nx, self.block.ny))
+        check(self.lib.hpcffi_heat_mpi_set_local(self._live(), self.ffi.from_buffer("double[]", block)))
+
+    # -- computation ----------------------------------------------------------
+    def evolve_steps(self, nsteps):
+        """Advance by ``nsteps`` steps; bitwise identical to the serial evolve_steps. Returns (t_comp, t_comm)."""
+        nsteps = operator.index(nsteps)
+        if nsteps < 0:
+            raise InvalidArgumentError(f"nsteps must be >= 0, got {nsteps}")
+        t_comp = self.ffi.new("double *", 0.0)
+        t_comm = self.ffi.new("double *", 0.0)
+        check(self.lib.hpcffi_heat_mpi_evolve_steps(self._live(), nsteps, t_comp, t_comm))
+        self.t_comp += t_comp[0]
+        self.t_comm += t_comm[0]
+        return t_comp[0], t_comm[0]
+
+    def mean(self):
+        """Mean of the whole field (boundaries included), the same value on every rank."""
+        out = self.ffi.new("double *")
+        check(self.lib.hpcffi_heat_mpi_mean(self._live(), out))
+        return out[0]
+
+
+# ---------------------------------------------------------------------------
+# one MPI library per process
+# ---------------------------------------------------------------------------
+_LIBMPI = re.compile(r"/lib(mpi|mpich)(\.so[.\d]*|-[^/]*\.so[.\d]*)$")
+
+
+def mpi_libraries(maps="/proc/self/maps"):
+    """Real paths of the MPI core libraries (libmpi.so*, libmpich.so*) mapped into this process."""
+    found = set()
+    try:
+        with open(maps, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                parts = line.split(None, 5)
+                if len(parts) == 6:
+                    path = parts[5].strip()
+                    if _LIBMPI.search(path):
+                        found.add(os.path.realpath(path))
+    except OSError:
+        return None
+    return sorted(found)
+
+
+def check_same_mpi():
+    """Raise MPIError if more than one MPI library is loaded (mpi4py and libhpcffi disagree).
+
+    Returns ``(libraries, mpi4py's MPI.Get_library_version() first line)``.
+    """
+    from mpi4py import MPI  # noqa: PLC0415
+
+    from .errors import MPIError
+
+    libraries = mpi_libraries()
+    version = MPI.Get_library_version().strip().splitlines()[0]
+    if libraries is not None and len(libraries) > 1:
+        raise MPIError(f"two MPI libraries in one process: {', '.join(libraries)}; mpi4py ({version}) and "
+                       "libhpcffi must be built against the same MPI")
+    return libraries, version
+
+
+# ---------------------------------------------------------------------------
+# python -m hpcffi heat --mpi
+# ---------------------------------------------------------------------------
+class _MPIRunner:
+    root = False
+
+    def __init__(self, dist, comm):
+        from mpi4py import MPI  # noqa: PLC0415
+
+        self._MPI = MPI
+        self.dist, self.comm = dist, comm
+        self.root = comm.rank == 0
+        self.description = ""
+
+    def evolve(self, nsteps):
+        self.dist.evolve_steps(nsteps)
+
+    def gather(self):
+        return self.dist.gather(root=0)
+
+    def agree(self, flag, seconds):
+        values = np.array([float(flag), seconds])
+        self.comm.Allreduce(self._MPI.IN_PLACE, values, op=self._MPI.MAX)
+        return int(values[0]), float(values[1])
+
+    def summary(self):
+        times = np.array([self.dist.t_comp, self.dist.t_comm])
+        result = np.zeros(2)
+        self.comm.Reduce(times, result, op=self._MPI.MAX, root=0)
+        if self.root:
+            return (f"mpi time (max over ranks): computation {result[0]:.3f} s, "
+                    f"communication {result[1]:.3f} s")
+        return None
+
+
+def run_heat_mpi(args, parser):
+    """``heat --mpi``: returns the exit code (the same on every rank)."""
+    from . import cli
+    from .core import has_mpi
+    from .errors import Error
+
+    comm = _world()
+    rank = comm.rank
+    root = rank == 0
+
+    def fail(message, code=cli.EXIT_FAILURE):
+        if root:
+            cli._err("heat", message)
+        return code
+
+    if not has_mpi():
+        return fail("this libhpcffi was built without MPI (hpcffi_has_mpi() == 0), so --mpi cannot run: "
+                    "rebuild with -DHPCFFI_WITH_MPI=ON, or run without --mpi")
+    try:
+        check_same_mpi()
+    except Error as error:
+        return fail(str(error))
+
+    # Rank 0 reads the input and validates a checkpoint; everyone learns the outcome.
+    setup, outcome = None, (0, "")
+    if root:
+        try:
+            setup = cli._prepare(args, parser)
+        except cli.CommandError as error:
+            outcome = (cli.EXIT_FAILURE, str(error))
+        except SystemExit as error:  # parser.error() (exit 2) about the file's shape
+            outcome = (error.code if isinstance(error.code, int) else cli.EXIT_USAGE, "")
+    code, message = comm.bcast(outcome, root=0)
+    if code:
+        if message:
+            fail(message)
+        return code
+    shared = comm.bcast(None if not root else (setup.params, setup.start_step, setup.resumed, setup.source), root=0)
+    params, start_step, resumed, source = shared
+    if not root:
+        setup = cli.HeatSetup(field=None, source=source, params=params, start_step=start_step, resumed=resumed,
+                              resumed_field=None)
+
+    try:
+        if args.threads is not None:
+            cli._set_threads(args.threads)
+        backend = cli.make_backend(args.backend, (params.nx, params.ny), params.a, params.dt, params.dx, params.dy)
+        dist = DistributedField(params.nx, params.ny, params.a, params.dt, params.dx, params.dy, comm,
+                                mode=args.backend)
+    except Error as error:
+        return fail(f"{type(error).__name__}: {error}")
+    try:
+        dist.scatter((setup.resumed_field if resumed else setup.field) if root else None, root=0)
+        runner = _MPIRunner(dist, comm)
+        from .core import get_num_threads
+
+        threads = comm.allreduce(get_num_threads(), op=_mpi_max())
+        runner.description = (f"mpi: {comm.size} ranks x {threads} threads, process grid "
+                              f"{dist.block.dims[0]} x {dist.block.dims[1]}")
+        return cli.run_heat(args, setup, runner, backend, f"{comm.size} ranks x {threads} threads")
+    except Error as error:
+        return fail(f"{type(error).__name__}: {error}")
+    finally:
+        dist.close()
+
+
+def _mpi_max():
+    from mpi4py import MPI  # noqa: PLC0415
+
+    return MPI.MAX
