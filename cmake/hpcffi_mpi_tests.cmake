@@ -10,7 +10,7 @@
 #                               MPIEXEC_PREFLAGS; e.g. --bind-to;none for hybrid)
 #   HPCFFI_MPI_OVERSUBSCRIBE    allow more ranks than cores (Open MPI, via
 #                               its environment, not the --oversubscribe flag
-#                               that MPICH rejects)
+#                               that MPICH rejects; also OMP_WAIT_POLICY=PASSIVE)
 #   HPCFFI_MPI_ALLOW_RUN_AS_ROOT  let Open MPI run as root (containers, CI)
 #   HPCFFI_MPI_TEST_TIMEOUT     seconds before ctest kills a hung MPI test
 #   HPCFFI_MPI_TEST_ENVIRONMENT extra NAME=VALUE pairs for every MPI test
@@ -38,6 +38,34 @@ option(HPCFFI_MPI_ALLOW_RUN_AS_ROOT
 set(HPCFFI_MPI_TEST_TIMEOUT 120 CACHE STRING "Timeout in seconds of each MPI test (a hang fails instead of blocking)")
 set(HPCFFI_MPI_TEST_ENVIRONMENT "" CACHE STRING "Extra NAME=VALUE;... environment for every MPI test")
 
+# hpcffi_mpi_launcher(<out-var> <nprocs>): the command prefix that starts
+# <nprocs> ranks, ending where the program goes:
+#   ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} <nprocs> ${HPCFFI_MPIEXEC_EXTRA_FLAGS}
+# (HPCFFI_MPIEXEC_EXTRA_FLAGS defaults to MPIEXEC_PREFLAGS). Put the program,
+# then ${MPIEXEC_POSTFLAGS}, then its arguments after it.
+function(hpcffi_mpi_launcher out nprocs)
+  if(NOT MPIEXEC_EXECUTABLE)
+    message(FATAL_ERROR "hpcffi_mpi_launcher: no mpiexec found (set MPIEXEC_EXECUTABLE)")
+  endif()
+  set(${out} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${nprocs} ${HPCFFI_MPIEXEC_EXTRA_FLAGS} PARENT_SCOPE)
+endfunction()
+
+# hpcffi_mpi_environment(<out-var>): NAME=VALUE list every MPI test needs,
+# from the cache options above.
+function(hpcffi_mpi_environment out)
+  set(environment ${HPCFFI_MPI_TEST_ENVIRONMENT})
+  if(HPCFFI_MPI_OVERSUBSCRIBE)
+    # With more ranks x threads than cores, OpenMP threads that spin at
+    # barriers steal the core from the thread they wait for: a 70 ms test
+    # took 8 s. Passive waiting sleeps instead.
+    list(APPEND environment OMPI_MCA_rmaps_base_oversubscribe=1 OMP_WAIT_POLICY=PASSIVE)
+  endif()
+  if(HPCFFI_MPI_ALLOW_RUN_AS_ROOT)
+    list(APPEND environment OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
+  endif()
+  set(${out} ${environment} PARENT_SCOPE)
+endfunction()
+
 # hpcffi_add_mpi_test(NAME <name> NPROCS <p> COMMAND <exe-or-target> [args...]
 #                     [LABELS <label>...] [ENVIRONMENT <NAME=VALUE>...]
 #                     [TIMEOUT <seconds>])
@@ -45,11 +73,11 @@ set(HPCFFI_MPI_TEST_ENVIRONMENT "" CACHE STRING "Extra NAME=VALUE;... environmen
 # Adds a ctest test that runs
 #   ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} <p> ${HPCFFI_MPIEXEC_EXTRA_FLAGS}
 #       <exe> ${MPIEXEC_POSTFLAGS} <args...>
-# (HPCFFI_MPIEXEC_EXTRA_FLAGS defaults to MPIEXEC_PREFLAGS), labelled `mpi` plus LABELS, with PROCESSORS <p> so that
-# `ctest -j` does not overbook cores, a TIMEOUT (default
-# HPCFFI_MPI_TEST_TIMEOUT) and the environment from the cache options plus
-# ENVIRONMENT. <exe> may be a target name (a generator expression for its
-# file is used) or any program, e.g. ${Python3_EXECUTABLE} -m pytest ...
+# labelled `mpi` plus LABELS, with PROCESSORS <p> (so `ctest -j` does not
+# overbook cores), a TIMEOUT (default HPCFFI_MPI_TEST_TIMEOUT: a hang fails
+# instead of blocking), and the environment of hpcffi_mpi_environment() plus
+# ENVIRONMENT. <exe> may be a target name (its file is used) or any program,
+# e.g. COMMAND ${Python3_EXECUTABLE} -m pytest -q tests/python/test_mpi.py
 function(hpcffi_add_mpi_test)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;NPROCS;TIMEOUT" "COMMAND;LABELS;ENVIRONMENT")
   if(NOT arg_NAME OR NOT arg_NPROCS OR NOT arg_COMMAND)
@@ -58,27 +86,18 @@ function(hpcffi_add_mpi_test)
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "hpcffi_add_mpi_test(${arg_NAME}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
   endif()
-  if(NOT MPIEXEC_EXECUTABLE)
-    message(FATAL_ERROR "hpcffi_add_mpi_test(${arg_NAME}): no mpiexec found (set MPIEXEC_EXECUTABLE)")
-  endif()
   list(POP_FRONT arg_COMMAND program)
   if(TARGET ${program})
     set(program $<TARGET_FILE:${program}>)
   endif()
-  set(environment ${HPCFFI_MPI_TEST_ENVIRONMENT} ${arg_ENVIRONMENT})
-  if(HPCFFI_MPI_OVERSUBSCRIBE)
-    list(APPEND environment OMPI_MCA_rmaps_base_oversubscribe=1)
-  endif()
-  if(HPCFFI_MPI_ALLOW_RUN_AS_ROOT)
-    list(APPEND environment OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
-  endif()
+  hpcffi_mpi_launcher(launcher ${arg_NPROCS})
+  hpcffi_mpi_environment(environment)
+  list(APPEND environment ${arg_ENVIRONMENT})
   set(timeout ${HPCFFI_MPI_TEST_TIMEOUT})
   if(arg_TIMEOUT)
     set(timeout ${arg_TIMEOUT})
   endif()
-  add_test(NAME ${arg_NAME}
-           COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${arg_NPROCS} ${HPCFFI_MPIEXEC_EXTRA_FLAGS}
-                   ${program} ${MPIEXEC_POSTFLAGS} ${arg_COMMAND})
+  add_test(NAME ${arg_NAME} COMMAND ${launcher} ${program} ${MPIEXEC_POSTFLAGS} ${arg_COMMAND})
   set_tests_properties(${arg_NAME} PROPERTIES
     LABELS "mpi;${arg_LABELS}"
     PROCESSORS ${arg_NPROCS}
