@@ -473,7 +473,20 @@ class _Progress:
 
 
 def run_heat(args, setup, runner, backend, threads_text):
-    """The chunk loop, shared by serial and MPI runs; output only on the root."""
+    """The chunk loop, shared by serial and MPI runs; output only on the root.
+
+    SIGUSR1/SIGTERM handlers are in place from the first output on (so a signal
+    is never lost to the default action) and are restored on return.
+    """
+    stop = _StopRequest()
+    stop.install()
+    try:
+        return _run_heat(args, setup, runner, backend, threads_text, stop)
+    finally:
+        stop.restore()
+
+
+def _run_heat(args, setup, runner, backend, threads_text, stop):
     p = setup.params
     root = runner.root
     output_dir = Path(args.output_dir)
@@ -492,58 +505,53 @@ def run_heat(args, setup, runner, backend, threads_text):
             _out(f"resumed from checkpoint at step {step}")
         _write_png(args, output_dir, setup.field, 0, vmin, vmax)
 
-    stop = _StopRequest()
-    stop.install()
     progress = _Progress(root and not args.quiet, p.nx * p.ny, nsteps)
     steps_done = 0
     evolve_seconds = 0.0
     chunk = 1
-    try:
-        while step < nsteps:
-            target = min(step + chunk, nsteps)
-            if args.png_every:
-                target = min(target, (step // args.png_every + 1) * args.png_every)
-            if args.checkpoint_every:
-                target = min(target, (step // args.checkpoint_every + 1) * args.checkpoint_every)
-            count = target - step
-            started = time.perf_counter()
-            runner.evolve(count)
-            seconds = time.perf_counter() - started
-            signum, seconds = runner.agree(stop.signum, seconds)
-            step = target
-            steps_done += count
-            evolve_seconds += seconds
-            # Aim at CHUNK_SECONDS per chunk; grow at most 4x per chunk.
-            if seconds > 0:
-                chunk = max(1, min(4 * count, int(count * CHUNK_SECONDS / seconds)))
-            else:
-                chunk = 4 * count
-            if args.png_every and step % args.png_every == 0 and step < nsteps:
-                gathered = runner.gather()
-                if root:
-                    _write_png(args, output_dir, gathered, step, vmin, vmax)
-            if signum:
-                gathered = runner.gather()
-                if args.checkpoint is None:
-                    if root:
-                        _err("heat", f"stopped by {_signal_name(signum)} at step {step}; "
-                                     "no --checkpoint PATH was given, nothing saved")
-                    return 128 + signum
-                if root:
-                    ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name())
-                    _out(f"checkpoint written at step {step}", )
-                    _out(f"stopped by {_signal_name(signum)}: run the same command again to resume")
-                return EXIT_CHECKPOINTED
-            if args.checkpoint_every and step % args.checkpoint_every == 0 and step < nsteps:
-                gathered = runner.gather()
-                if root:
-                    ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name())
-                    if not args.quiet:
-                        _out(f"checkpoint written at step {step}")
+    while step < nsteps:
+        target = min(step + chunk, nsteps)
+        if args.png_every:
+            target = min(target, (step // args.png_every + 1) * args.png_every)
+        if args.checkpoint_every:
+            target = min(target, (step // args.checkpoint_every + 1) * args.checkpoint_every)
+        count = target - step
+        started = time.perf_counter()
+        runner.evolve(count)
+        seconds = time.perf_counter() - started
+        signum, seconds = runner.agree(stop.signum, seconds)
+        step = target
+        steps_done += count
+        evolve_seconds += seconds
+        # Aim at CHUNK_SECONDS per chunk; grow at most 4x per chunk.
+        if seconds > 0:
+            chunk = max(1, min(4 * count, int(count * CHUNK_SECONDS / seconds)))
+        else:
+            chunk = 4 * count
+        if args.png_every and step % args.png_every == 0 and step < nsteps:
+            gathered = runner.gather()
             if root:
-                progress.update(step, steps_done, evolve_seconds)
-    finally:
-        stop.restore()
+                _write_png(args, output_dir, gathered, step, vmin, vmax)
+        if signum and step < nsteps:  # (a signal during the last chunk: just finish)
+            gathered = runner.gather()
+            if args.checkpoint is None:
+                if root:
+                    _err("heat", f"stopped by {_signal_name(signum)} at step {step}; "
+                                 "no --checkpoint PATH was given, nothing saved")
+                return 128 + signum
+            if root:
+                ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name())
+                _out(f"checkpoint written at step {step}")
+                _out(f"stopped by {_signal_name(signum)}: run the same command again to resume")
+            return EXIT_CHECKPOINTED
+        if args.checkpoint_every and step % args.checkpoint_every == 0 and step < nsteps:
+            gathered = runner.gather()
+            if root:
+                ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name())
+                if not args.quiet:
+                    _out(f"checkpoint written at step {step}")
+        if root:
+            progress.update(step, steps_done, evolve_seconds)
 
     final = runner.gather()
     summary = runner.summary()
