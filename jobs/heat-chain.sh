@@ -42,6 +42,21 @@ plot_id=${plot_id%%;*}
 [[ -n $plot_id ]] || { echo "heat-chain: submitting the plot job failed (run job $run_id stays queued)" >&2; exit 1; }
 echo "heat-chain: plot job $plot_id (afterok:$run_id) -> $root/heat-$run_id/final.png"
 if ((${#wait_flag[@]})); then
-  echo "heat-chain: plot job $plot_id ended with exit code $rc"
+  # sbatch --wait returns 0 for a job cancelled before it ran (failed dependency).
+  job_state() {
+    local s
+    s=$(scontrol -o show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || true)
+    s=${s#JobState=}
+    [[ -n $s ]] || s=$(sacct -n -X -P -j "$1" -o State 2>/dev/null | head -n1 || true)
+    [[ -n $s ]] || s=$(sacct -c -n -X -P -j "$1" -o State 2>/dev/null | head -n1 || true)
+    echo "${s%% *}"
+  }
+  run_state=$(job_state "$run_id")
+  plot_state=$(job_state "$plot_id")
+  echo "heat-chain: run job $run_id ${run_state:-UNKNOWN}, plot job $plot_id ${plot_state:-UNKNOWN} (exit code $rc)"
+  if ((rc == 0)) && [[ $plot_state != COMPLETED ]]; then
+    echo "heat-chain: the plot job did not run to completion (run job $run_id: ${run_state:-?}); see $root/heat-$run_id.out" >&2
+    rc=1
+  fi
 fi
 exit $rc
