@@ -51,6 +51,11 @@ int HaloExchange::start(double *field) noexcept {
     return err;
 }
 
+int HaloExchange::progress() noexcept {
+    int done = 0;
+    return MPI_Testall(active_, requests_.data(), &done, MPI_STATUSES_IGNORE);
+}
+
 int HaloExchange::finish() noexcept {
     const int err = MPI_Waitall(active_, requests_.data(), MPI_STATUSES_IGNORE);
     active_ = 0;

@@ -39,6 +39,10 @@ public:
     // block but must not write its edges or read its ghosts. Returns an MPI
     // error code instead of throwing: it runs inside an OpenMP region.
     int start(double *field) noexcept;
+    // Let MPI move data while the caller computes (MPI_Testall): messages
+    // above the eager limit go by rendezvous, which advances only inside
+    // MPI calls, so without this the "overlap" would wait for finish().
+    int progress() noexcept;
     // Wait for all 8 transfers; then the ghosts hold the neighbours' edges.
     int finish() noexcept;
 
