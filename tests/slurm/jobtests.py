@@ -395,19 +395,30 @@ def case_bad_parameter():
 
 
 def case_checkpoint():
+    checkpoint_case("heat", {"HEAT_NX": 1000, "HEAT_NY": 1000, "HEAT_STEPS": 1200, "HEAT_PNG_EVERY": 1200,
+                             "HEAT_CHECKPOINT_EVERY": 100})
+
+
+def case_checkpoint_mpi():
+    ranks = os.environ.get("HPCFFI_TEST_MPI_RANKS", "2")
+    checkpoint_case("heat-mpi", {"HEAT_NX": 300, "HEAT_NY": 300, "HEAT_STEPS": 600, "HEAT_PNG_EVERY": 600,
+                                 "HEAT_CHECKPOINT_EVERY": 50},
+                    options=[f"--ntasks={ranks}", "--cpus-per-task=1"])
+
+
+def checkpoint_case(name, params, options=()):
     """USR1 -> checkpoint -> requeue -> resume -> same final field as an uninterrupted run."""
     np = numpy()
-    root = workdir("checkpoint")
-    params = {"HEAT_NX": 1000, "HEAT_NY": 1000, "HEAT_STEPS": 1200, "HEAT_PNG_EVERY": 1200,
-              "HEAT_CHECKPOINT_EVERY": 100}
-    ref_job, rc = sbatch("heat.sbatch", root, params, options=["--job-name=heat-ref"])
+    root = workdir(f"checkpoint-{name}")
+    options = list(options)
+    ref_job, rc = sbatch(f"{name}.sbatch", root, params, options=["--job-name=heat-ref", *options])
     check(rc == 0, f"reference run exit code {rc}")
     reference = (root / f"heat-ref-{ref_job}" / "final.npy").read_bytes()
 
-    job, rc = sbatch("heat.sbatch", root, params, wait=False)
+    job, rc = sbatch(f"{name}.sbatch", root, params, wait=False, options=options)
     check(rc == 0, f"sbatch exit code {rc}")
-    log_path = root / f"heat-{job}.out"
-    out = root / f"heat-{job}"
+    log_path = root / f"{name}-{job}.out"
+    out = root / f"{name}-{job}"
     # Progress: the first periodic checkpoint exists, so the program is mid-run.
     wait_until(lambda: (out / "heat.ckpt").is_file() or job_state_now(job) == "",
                "the first periodic checkpoint")
@@ -490,6 +501,7 @@ CASES = {
     "heat-chain-failed-run": case_chain_failed_run,
     "bad-parameter": case_bad_parameter,
     "checkpoint": case_checkpoint,
+    "checkpoint-mpi": case_checkpoint_mpi,
 }
 
 
