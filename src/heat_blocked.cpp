@@ -45,7 +45,6 @@
 namespace hpcffi::heat {
 namespace {
 
-constexpr int64_t strip_width = 256;      // output columns per strip
 constexpr int64_t prefetch_rows_ahead = 2;  // input rows requested before use
 constexpr int64_t doubles_per_line = 64 / sizeof(double);
 
@@ -63,9 +62,10 @@ RowRange thread_band(int64_t nx, int thread, int threads) {
 }
 
 // One pass: rows `band` of out become `depth` steps ahead of in.
-// ring holds (depth - 1) levels x 3 rows x ring_width doubles.
+// ring holds (depth - 1) levels x 3 rows x ring_width doubles, ring_width >=
+// strip_width + 2 * depth.
 void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c, RowRange band,
-                    int64_t depth, double *ring, int64_t ring_width) {
+                    int64_t depth, int64_t strip_width, double *ring, int64_t ring_width) {
     if (band.begin >= band.end) return;
     for (int64_t strip_begin = 1; strip_begin < ny - 1; strip_begin += strip_width) {
         const int64_t strip_end = std::min(strip_begin + strip_width, ny - 1);
@@ -112,9 +112,10 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, const
 }  // namespace
 
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
-                    int threads, int depth) {
+                    int threads, int depth, int strip) {
     if (nsteps <= 0) return;
     const int64_t max_depth = depth >= 2 ? depth : default_block_depth;
+    const int64_t strip_width = strip >= 1 ? strip : default_strip_width;
     const int64_t ring_width = strip_width + 2 * max_depth;
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
@@ -138,7 +139,7 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
         int64_t done = 0;
         while (nsteps - done >= 2) {
             const int64_t pass_depth = std::min(max_depth, nsteps - done);
-            wavefront_pass(to, from, nx, ny, c, band, pass_depth, ring.data(), ring_width);
+            wavefront_pass(to, from, nx, ny, c, band, pass_depth, strip_width, ring.data(), ring_width);
 #pragma omp barrier
             std::swap(from, to);
             done += pass_depth;

@@ -74,11 +74,11 @@ KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps) {
 }
 
 void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,
-                       const Coefficients &c, int64_t nsteps, int threads, int block_depth) {
+                       const Coefficients &c, int64_t nsteps, int threads, int block_depth, int strip_width) {
     if (path == KernelPath::automatic) path = choose_path(nx, ny, nsteps);
     switch (path) {
         case KernelPath::blocked:
-            evolve_blocked(field, scratch, nx, ny, c, nsteps, threads, block_depth);
+            evolve_blocked(field, scratch, nx, ny, c, nsteps, threads, block_depth, strip_width);
             break;
         case KernelPath::streaming:
             evolve_sweeps(field, scratch, nx, ny, c, nsteps, threads, true);
@@ -100,11 +100,12 @@ KernelPath path_from_environment() {
     return KernelPath::automatic;
 }
 
-int block_depth_from_environment() {
-    const char *value = std::getenv("HPCFFI_HEAT_BLOCK_DEPTH");
+// An integer setting in [low, high], or 0 (the default) when unset or invalid.
+int int_from_environment(const char *name, long low, long high) {
+    const char *value = std::getenv(name);
     if (value == nullptr) return 0;
-    const long depth = std::strtol(value, nullptr, 10);
-    return depth >= 2 && depth <= 64 ? static_cast<int>(depth) : 0;
+    const long v = std::strtol(value, nullptr, 10);
+    return v >= low && v <= high ? static_cast<int>(v) : 0;
 }
 }  // namespace
 
@@ -112,7 +113,8 @@ void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const 
                   int threads) {
     if (nsteps <= 0) return;
     evolve_steps_with(path_from_environment(), field, scratch, nx, ny, c, nsteps, threads,
-                      block_depth_from_environment());
+                      int_from_environment("HPCFFI_HEAT_BLOCK_DEPTH", 2, 64),
+                      int_from_environment("HPCFFI_HEAT_STRIP_WIDTH", 1, 65536));
 }
 
 }  // namespace hpcffi::heat

@@ -74,21 +74,26 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
                    int threads, bool streaming);
 
 // Temporal blocking: passes of `depth` steps (the last pass may be shorter)
-// as a row wavefront; see heat_blocked.cpp. depth <= 0 picks the default.
+// as a row wavefront over column strips of `strip` output columns; see
+// heat_blocked.cpp. depth <= 1 and strip <= 0 pick the defaults.
 constexpr int default_block_depth = 8;
+constexpr int default_strip_width = 256;
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
-                    int threads, int depth);
+                    int threads, int depth = 0, int strip = 0);
 
 // Runs the given path (automatic: choose_path).
 void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,
-                       const Coefficients &c, int64_t nsteps, int threads, int block_depth = 0);
+                       const Coefficients &c, int64_t nsteps, int threads, int block_depth = 0,
+                       int strip_width = 0);
 
 // What hpcffi_heat_evolve_steps calls: the path from choose_path(), unless the
-// environment forces one. Both variables are read at every call (one getenv
+// environment forces one. The variables are read at every call (a getenv
 // each), so tests and benchmarks can switch paths within one process:
-//   HPCFFI_HEAT_KERNEL      = auto | plain | streaming | blocked
-//   HPCFFI_HEAT_BLOCK_DEPTH = steps per blocked pass (default 8, 2..64)
-// Unknown values are ignored (auto). All paths give identical bits.
+//   HPCFFI_HEAT_KERNEL       = auto | plain | streaming | blocked
+//   HPCFFI_HEAT_BLOCK_DEPTH  = steps per blocked pass (2..64, default 8)
+//   HPCFFI_HEAT_STRIP_WIDTH  = output columns per blocked strip (1..65536, default 256)
+// Unset, empty or unknown values mean the default. All paths and settings
+// give identical bits.
 void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                   int threads);
 
