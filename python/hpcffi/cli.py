@@ -495,6 +495,8 @@ def _run_heat(args, setup, runner, backend, threads_text, stop):
     vmin = vmax = None
     if root:
         output_dir.mkdir(parents=True, exist_ok=True)
+        if args.checkpoint is not None:
+            Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
         vmin, vmax = float(setup.field.min()), float(setup.field.max())
         if not args.quiet:
             _out(f"heat: {p.nx} x {p.ny} field ({setup.source}), {nsteps} steps, a = {p.a!r}, dx = {p.dx!r}, "
@@ -678,6 +680,10 @@ def main(argv=None):
         return args.handler(args, sub)
     except Error as error:
         _err(args.command, f"{type(error).__name__}: {error}")
+        return EXIT_FAILURE
+    except OSError as error:  # output folder not writable, disk full, ...
+        where = f" ({error.filename})" if error.filename else ""
+        _err(args.command, f"{error.strerror or error}{where}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         _err(args.command, "interrupted")

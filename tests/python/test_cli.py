@@ -450,3 +450,19 @@ def test_checkpoint_from_another_input_is_refused(tmp_path, capsys):
     assert code == 1
     assert "the initial field differs" in capsys.readouterr().err
 
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code = cli.main(["heat", "--nx", "5", "--ny", "5", "--steps", "3", "--output-dir", str(blocker / "out")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hpcffi heat: error: ") and str(blocker / "out") in err
+
+
+def test_checkpoint_folder_is_created(tmp_path):
+    path = tmp_path / "deep" / "er" / "c.ckpt"
+    assert cli.main(["heat", "--nx", "5", "--ny", "6", "--steps", "4", "--png-every", "0", "--quiet",
+                     "--output-dir", str(tmp_path / "o"), "--checkpoint", str(path)]) == 0
+    assert checkpoint.load(path).step == 4
