@@ -490,8 +490,24 @@ def case_trivial():
         say(f"note: {exe} not built, C++ driver not submitted")
 
 
+def case_module_env():
+    """A job takes its environment from `module load hpcffi` (real Lmod) when the module is available."""
+    root = workdir("module-env")
+    prefix = root / "prefix"
+    run(["cmake", "--install", BUILD, "--prefix", prefix])
+    modpath = prefix / "share" / "modulefiles"
+    env = {"MODULEPATH": f"{modpath}:{os.environ.get('MODULEPATH', '')}".rstrip(":")}
+    job, rc = sbatch("demo.sbatch", root, env, options=["--job-name=demo-module"])
+    log = log_of(root, "demo-module", job)
+    show(log, "demo (module) log")
+    check(rc == 0, f"job exit code {rc}")
+    lines_in_order(log, [rf"environment: module hpcffi \(HPCFFI_ROOT={re.escape(str(prefix))}\)",
+                         r"mode api .*OK", r"finished"])
+
+
 CASES = {
     "trivial": case_trivial,
+    "module-env": case_module_env,
     "demo": case_demo,
     "fibonacci": case_fibonacci,
     "heat": case_heat,
