@@ -414,6 +414,13 @@ def _prepare(args, parser):
             except ckpt.CheckpointError as error:
                 raise CommandError(f"{error}; refusing to resume (delete or move it to start afresh)") from None
             start_step, resumed, resumed_field = saved.step, True, saved.field
+    # Everything checked: only now create folders (in MPI runs a failure here still reaches every rank).
+    try:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        if args.checkpoint is not None:
+            Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"cannot create {error.filename or args.output_dir}: {error.strerror or error}") from None
     return HeatSetup(field=field, source=source, params=params, start_step=start_step, resumed=resumed,
                      resumed_field=resumed_field)
 
