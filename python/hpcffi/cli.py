@@ -592,8 +592,19 @@ def _write_png(args, output_dir, field, step, vmin, vmax):
 # ---------------------------------------------------------------------------
 # the parser
 # ---------------------------------------------------------------------------
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults shown (except None/False); descriptions wrapped paragraph by paragraph."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+
+        return "\n\n".join(textwrap.fill(" ".join(paragraph.split()), width, initial_indent=indent,
+                                          subsequent_indent=indent) for paragraph in text.split("\n\n"))
 
 
 def build_parser():
@@ -625,7 +636,7 @@ def build_parser():
         description="Print N Fibonacci values F(0) .. F(N-1), one per line, the lesson's way: two C ints from "
                     "ffi.new('int *'), a = 1, b = 0; print b, step. The int path stops when the next step would "
                     "overflow an int (a note on stderr) and the rest comes from the uint64 kernel, then exact "
-                    "integers.\n\nWith --mod M, N is an index: print F(N) mod M only (any N < 2**64).\n"
+                    "integers.\n\nWith --mod M, N is an index: print F(N) mod M only (any N < 2**64).\n\n"
                     "With --exact M, also print the exact F(M) (GMP): digit count and the first and last digits "
                     "(all with --full). N may be 0.")
     fib.add_argument("n", metavar="N", type=_integer(0),
