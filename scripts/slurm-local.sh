@@ -89,15 +89,26 @@ pid_from() {
   alive "$pid" && ours "$pid" && echo "$pid"
 }
 
-# Every live process started by this cluster (daemons, slurmstepd, their children).
+# Every live process of this cluster: those carrying the marker (daemons and
+# slurmstepd, which slurmd re-parents to init) and all their descendants (job
+# processes, whose environment is the submitter's).
 our_pids() {
-  local p pid
+  local p pid marked=()
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    ours "$pid" && echo "$pid"
+    ours "$pid" && marked+=("$pid")
   done
-  return 0
+  ((${#marked[@]})) || return 0
+  ps -e -o pid=,ppid= | awk -v roots="${marked[*]}" -v self="$$" '
+    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+    { parent[$1] = $2 }
+    END {
+      do { changed = 0
+           for (c in parent) if (!(c in keep) && (parent[c] in keep) && c != self) { keep[c] = 1; changed = 1 }
+      } while (changed)
+      for (k in keep) print k
+    }'
 }
 
 # Wait until none of the given PIDs is alive; false on timeout.
