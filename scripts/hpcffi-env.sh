@@ -23,7 +23,11 @@ _hpcffi_env() {
       [[ -n $d && -d $d ]] && { tree=$d; break; }
     done
   fi
-  if [[ -z $tree || ! -d $tree ]]; then
+  if [[ -n $tree && ! -d $tree ]]; then
+    echo "hpcffi-env.sh: '$tree' is not a folder (give a build dir or an install prefix)" >&2
+    return 1
+  fi
+  if [[ -z $tree ]]; then
     echo "hpcffi-env.sh: no hpcffi tree found (give a build dir or install prefix, or set HPCFFI_BUILD_DIR); build with: cmake -S $project -B $project/build && cmake --build $project/build" >&2
     return 1
   fi
