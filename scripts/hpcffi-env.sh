@@ -1,4 +1,5 @@
 # hpcffi-env.sh -- put an hpcffi build or install tree on PATH, LD_LIBRARY_PATH, PYTHONPATH.
+# shellcheck shell=bash
 #
 #   source scripts/hpcffi-env.sh [TREE]
 #
