@@ -315,6 +315,9 @@ class SerialRunner:
     def broadcast(self, value):
         return value
 
+    def root_succeeded(self, ok):
+        return ok
+
     def summary(self):
         return None
 
@@ -479,6 +482,28 @@ class _Progress:
         _out(f"step {step}/{self.total} ({percent:.1f}%), {rate:.1f} Mpts/s")
 
 
+class _RootFailed(Exception):
+    """Raised on the other ranks when the root's output failed (the root raises the real error)."""
+
+
+def _on_root(runner, action):
+    """Run action (file output) on the root only, and let every rank know whether it worked.
+
+    Without this, an OSError on rank 0 (disk full, unwritable folder) would leave the
+    other ranks waiting forever in the next collective call.
+    """
+    error = None
+    if runner.root:
+        try:
+            action()
+        except OSError as caught:
+            error = caught
+    if not runner.root_succeeded(error is None):
+        if error is not None:
+            raise error
+        raise _RootFailed()
+
+
 def run_heat(args, setup, runner, backend, threads_text):
     """The chunk loop, shared by serial and MPI runs; output only on the root.
 
@@ -489,6 +514,8 @@ def run_heat(args, setup, runner, backend, threads_text):
     stop.install()
     try:
         return _run_heat(args, setup, runner, backend, threads_text, stop)
+    except _RootFailed:
+        return EXIT_FAILURE  # rank 0 reports the error
     finally:
         stop.restore()
 
@@ -501,9 +528,6 @@ def _run_heat(args, setup, runner, backend, threads_text, stop):
     step = setup.start_step
     vmin = vmax = None
     if root:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        if args.checkpoint is not None:
-            Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
         vmin, vmax = float(setup.field.min()), float(setup.field.max())
         if not args.quiet:
             _out(f"heat: {p.nx} x {p.ny} field ({setup.source}), {nsteps} steps, a = {p.a!r}, dx = {p.dx!r}, "
@@ -512,7 +536,14 @@ def _run_heat(args, setup, runner, backend, threads_text, stop):
                 _out(runner.description)
         if setup.resumed:
             _out(f"resumed from checkpoint at step {step}")
+
+    def prepare_outputs():
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if args.checkpoint is not None:
+            Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
         _write_png(args, output_dir, setup.field, 0, vmin, vmax)
+
+    _on_root(runner, prepare_outputs)
 
     progress = _Progress(root and not args.quiet, p.nx * p.ny, nsteps)
     steps_done = 0
@@ -539,8 +570,7 @@ def _run_heat(args, setup, runner, backend, threads_text, stop):
             chunk = 4 * count
         if args.png_every and step % args.png_every == 0 and step < nsteps:
             gathered = runner.gather()
-            if root:
-                _write_png(args, output_dir, gathered, step, vmin, vmax)
+            _on_root(runner, lambda: _write_png(args, output_dir, gathered, step, vmin, vmax))
         if signum and step < nsteps:  # (a signal during the last chunk: just finish)
             gathered = runner.gather()
             if args.checkpoint is None:
@@ -548,17 +578,16 @@ def _run_heat(args, setup, runner, backend, threads_text, stop):
                     _err("heat", f"stopped by {_signal_name(signum)} at step {step}; "
                                  "no --checkpoint PATH was given, nothing saved")
                 return 128 + signum
+            _on_root(runner, lambda: ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name()))
             if root:
-                ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name())
                 _out(f"checkpoint written at step {step}")
                 _out(f"stopped by {_signal_name(signum)}: run the same command again to resume")
             return EXIT_CHECKPOINTED
         if args.checkpoint_every and step % args.checkpoint_every == 0 and step < nsteps:
             gathered = runner.gather()
-            if root:
-                ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name())
-                if not args.quiet:
-                    _out(f"checkpoint written at step {step}")
+            _on_root(runner, lambda: ckpt.save(args.checkpoint, gathered, step, p, program=ckpt.program_name()))
+            if root and not args.quiet:
+                _out(f"checkpoint written at step {step}")
         if root:
             progress.update(step, steps_done, evolve_seconds)
 

@@ -238,6 +238,9 @@ class _MPIRunner:
     def gather(self):
         return self.dist.gather(root=0)
 
+    def root_succeeded(self, ok):
+        return self.comm.bcast(ok, root=0)
+
     def agree(self, flag, seconds):
         values = np.array([float(flag), seconds])
         self.comm.Allreduce(self._MPI.IN_PLACE, values, op=self._MPI.MAX)

@@ -112,3 +112,21 @@ def test_heat_mpi_signal_checkpoint_and_resume(comm, shared_dir, capsys):
         assert f"resumed from checkpoint at step {stopped}\n" in stdout
         final = np.load(os.path.join(out, "final.npy"))
         assert final.tobytes() == serial(fieldio.bottle_field(48, 40), target).tobytes()
+
+
+def test_heat_mpi_output_failure_on_rank_0_ends_every_rank(comm, shared_dir, capsys):
+    # A directory where the step-50 image should go: rank 0's write fails
+    # mid-run (IsADirectoryError, even as root); every rank must stop with
+    # exit 1 instead of waiting in the next collective.
+    out = os.path.join(shared_dir, "blocked")
+    if comm.rank == 0:
+        os.makedirs(os.path.join(out, "heat_000050.png"))
+    comm.Barrier()
+    args = ["heat", "--nx", "20", "--ny", "17", "--steps", "120", "--png-every", "50", "--threads", "1",
+            "--mpi", "--output-dir", out]
+    codes = comm.allgather(cli.main(args))
+    err = capsys.readouterr().err
+    assert codes == [1] * comm.size
+    if comm.rank == 0:
+        assert "heat_000050" in err and "Is a directory" in err
+        assert not os.path.exists(os.path.join(out, "final.npy"))
