@@ -53,29 +53,34 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
 }
 
 // The dispatch rule, from bench/run.sh measurements on a 2-core AMD EPYC VM
-// (1 MiB L2 per core, 32 MiB L3):
-//  - Two fields that fit in L2 (up to ~256x256): plain. Every step is served
-//    from cache; blocking only adds work.
-//  - Larger, and at least 2 steps: blocked. Once the two fields spill out of
-//    L2 the sweeps are bound by L3 or DRAM bandwidth, and the wavefront does
-//    `depth` steps per trip through memory.
-//  - A single step (or a 1-step remainder) on fields far beyond L3: streaming;
-//    non-temporal stores save the write-allocate read (24 -> 16 B/point).
+// (Zen 4, 1 MiB L2 per core, 32 MiB L3; see bench/README section in the
+// project README for the numbers):
+//  - 2 or more steps on 2 or more threads: blocked. Even when the field sits
+//    in L1/L2 (200x200), one barrier per `depth` steps instead of one per
+//    step is worth the few recomputed halo rows.
+//  - 2 or more steps on 1 thread once the two fields outgrow L2 (> 1 MiB,
+//    from about 260x260): blocked. Sweeps are then bound by L3 or DRAM
+//    bandwidth, and the wavefront makes `depth` steps per trip through memory.
+//    Below that, plain: every sweep is served from L2 and blocking only adds
+//    bookkeeping.
+//  - A single step on fields far beyond L3 (two fields > 64 MiB): streaming,
+//    since non-temporal stores save the write-allocate read (24 -> 16 B/point).
+//    (Multi-step runs finish a remainder of one step with the plain sweep.)
 namespace {
-constexpr int64_t blocked_min_bytes = int64_t{1} << 20;   // two fields above L2
+constexpr int64_t blocked_min_bytes = int64_t{1} << 20;     // two fields above L2
 constexpr int64_t streaming_min_bytes = int64_t{64} << 20;  // two fields well above L3
 }  // namespace
 
-KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps) {
+KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
     const int64_t two_fields_bytes = 2 * nx * ny * static_cast<int64_t>(sizeof(double));
-    if (nsteps >= 2 && two_fields_bytes > blocked_min_bytes) return KernelPath::blocked;
+    if (nsteps >= 2 && (threads > 1 || two_fields_bytes > blocked_min_bytes)) return KernelPath::blocked;
     if (two_fields_bytes > streaming_min_bytes) return KernelPath::streaming;
     return KernelPath::plain;
 }
 
 void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,
                        const Coefficients &c, int64_t nsteps, int threads, int block_depth, int strip_width) {
-    if (path == KernelPath::automatic) path = choose_path(nx, ny, nsteps);
+    if (path == KernelPath::automatic) path = choose_path(nx, ny, nsteps, threads);
     switch (path) {
         case KernelPath::blocked:
             evolve_blocked(field, scratch, nx, ny, c, nsteps, threads, block_depth, strip_width);

@@ -67,7 +67,7 @@ enum class KernelPath { automatic, plain, streaming, blocked };
 
 // Which path evolve_steps takes for this problem when not forced (see the
 // rule in heat_kernel.cpp); never returns automatic.
-KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps);
+KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads);
 
 // plain or streaming: one sweep per step, buffers swapped.
 void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
@@ -76,8 +76,8 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
 // Temporal blocking: passes of `depth` steps (the last pass may be shorter)
 // as a row wavefront over column strips of `strip` output columns; see
 // heat_blocked.cpp. depth <= 1 and strip <= 0 pick the defaults.
-constexpr int default_block_depth = 8;
-constexpr int default_strip_width = 256;
+constexpr int default_block_depth = 16;
+constexpr int default_strip_width = 2048;
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth = 0, int strip = 0);
 
@@ -90,8 +90,8 @@ void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t 
 // environment forces one. The variables are read at every call (a getenv
 // each), so tests and benchmarks can switch paths within one process:
 //   HPCFFI_HEAT_KERNEL       = auto | plain | streaming | blocked
-//   HPCFFI_HEAT_BLOCK_DEPTH  = steps per blocked pass (2..64, default 8)
-//   HPCFFI_HEAT_STRIP_WIDTH  = output columns per blocked strip (1..65536, default 256)
+//   HPCFFI_HEAT_BLOCK_DEPTH  = steps per blocked pass (2..64, default 16)
+//   HPCFFI_HEAT_STRIP_WIDTH  = output columns per blocked strip (1..65536, default 2048)
 // Unset, empty or unknown values mean the default. All paths and settings
 // give identical bits.
 void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
