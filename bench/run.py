@@ -1,0 +1,669 @@
+"""The Python half of bench/run.sh (run that script, not this file).
+
+Runs the C++ harness (build-bench/bench/heat_bench), then the Python-side
+measurements (NumPy, Numba, Devito, Python ints, the Python call overhead),
+and writes bench/results/bench-<stamp>.{json,md,png}. Every measurement is a
+median over interleaved rounds; /proc/loadavg is recorded before and after
+each part, and a run whose load average exceeded the core count is flagged as
+contended (other work on the machine inflates times and their spread).
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+# Before Numba or Devito is imported: Numba's OpenMP threading layer shares
+# libgomp's thread pool with hpcffi and Devito (its default workqueue layer
+# ran 5-10x slower here, its threads competing with the OpenMP ones); Devito
+# generates OpenMP code and stays quiet.
+os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+os.environ.setdefault("DEVITO_LANGUAGE", "openmp")
+os.environ.setdefault("DEVITO_LOGGING", "ERROR")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+A = 0.5
+DX2 = DY2 = 0.0001  # the lesson's dx = dy = 0.01
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def load1(text):
+    return float(text.split()[0])
+
+
+def machine_info():
+    info = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "host": platform.node(),
+            "python": platform.python_version(), "cores": os.cpu_count()}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("Model name", "L1d cache", "L2 cache", "L3 cache", "Flags"):
+                value = value.strip()
+                if key.strip() == "Flags":
+                    value = "avx512f" if "avx512f" in value.split() else ("avx2" if "avx2" in value.split() else "")
+                    key = "SIMD"
+                info[key.strip()] = value
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    try:
+        info["commit"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                        text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        info["commit"] = "unknown"
+    with open("/proc/meminfo") as f:
+        info["mem_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
+    return info
+
+
+def initial_field(np, n):
+    """The harness's initial field (heat_bench.cpp initial_field)."""
+    i = np.arange(n).reshape(-1, 1)
+    j = np.arange(n).reshape(1, -1)
+    x = (i - n / 2.0) / n
+    y = (j - n / 2.0) / n
+    u = np.where(x * x + y * y < 0.09, 65.0, 5.0)
+    u[0, :] = 85.0
+    u[:, 0] = 85.0
+    return np.ascontiguousarray(u)
+
+
+def max_stable_dt():
+    return DX2 * DY2 / (2 * A * (DX2 + DY2))
+
+
+# ---- the Python implementations of the same update --------------------------
+
+def make_numpy_kernel(np):
+    def evolve_numpy(u, u_previous, steps, dt):
+        """The lesson's NumPy version: slicing, a new field each step, copy back."""
+        for _ in range(steps):
+            u[1:-1, 1:-1] = u_previous[1:-1, 1:-1] + A * dt * (
+                (u_previous[2:, 1:-1] - 2 * u_previous[1:-1, 1:-1] + u_previous[:-2, 1:-1]) / DX2 +
+                (u_previous[1:-1, 2:] - 2 * u_previous[1:-1, 1:-1] + u_previous[1:-1, :-2]) / DY2)
+            u_previous[:] = u
+        return u
+    return evolve_numpy
+
+
+def make_numba_kernel():
+    import numba
+
+    @numba.njit(parallel=True)
+    def evolve_numba(field, scratch, steps, a_dt, inv_dx2, inv_dy2):
+        """Same expression and order as hpcffi's update_row; buffers swapped."""
+        nx, ny = field.shape
+        scratch[:, :] = field
+        src, dst = field, scratch
+        for _ in range(steps):
+            for i in numba.prange(1, nx - 1):
+                for j in range(1, ny - 1):
+                    c = src[i, j]
+                    dst[i, j] = c + a_dt * ((src[i + 1, j] - 2.0 * c + src[i - 1, j]) * inv_dx2 +
+                                            (src[i, j + 1] - 2.0 * c + src[i, j - 1]) * inv_dy2)
+            src, dst = dst, src
+        if steps % 2 == 1:
+            field[:, :] = scratch
+        return field
+
+    return evolve_numba, numba
+
+
+def make_devito_operator(n, dt):
+    """Devito (OpenMP) operator for the same explicit scheme on the interior."""
+    import devito
+    import numpy as np
+    grid = devito.Grid(shape=(n, n), extent=((n - 1) * math.sqrt(DX2), (n - 1) * math.sqrt(DY2)), dtype=np.float64)
+    u = devito.TimeFunction(name="u", grid=grid, space_order=2, time_order=1, dtype=np.float64)
+    eq = devito.Eq(u.forward, u + A * dt * u.laplace, subdomain=grid.interior)
+    op = devito.Operator([eq], opt=("advanced", {"openmp": True}))
+    return devito, u, op
+
+
+# ---- measurement helpers -------------------------------------------------------
+
+def calibrate(run, seconds, multiple=1, start=1):
+    """Steps so that one run takes about `seconds`."""
+    steps = start
+    t = run(steps)
+    while t < seconds / 4 and steps < 10**6:
+        steps *= 2
+        t = run(steps)
+    want = max(start, int(steps * seconds / t))
+    return max(multiple, -(-want // multiple) * multiple)
+
+
+def interleaved(configs, rounds):
+    """configs: {name: (run, steps)}; returns {name: [seconds per round]}."""
+    times = {name: [] for name in configs}
+    for _ in range(rounds):
+        for name, (run, steps) in configs.items():
+            times[name].append(run(steps))
+    return times
+
+
+def python_heat(sizes, rounds, seconds, reference, notes):
+    """NumPy, Numba and Devito at every size; checks each against hpcffi first."""
+    import numpy as np
+    results = []
+    dt = max_stable_dt()
+    evolve_numpy = make_numpy_kernel(np)
+    try:
+        evolve_numba, numba = make_numba_kernel()
+    except Exception as e:  # noqa: BLE001 (report any import or setup failure)
+        evolve_numba = None
+        notes.append(f"Numba unavailable: {type(e).__name__}: {e}")
+    try:
+        import devito  # noqa: F401
+        have_devito = True
+    except Exception as e:  # noqa: BLE001
+        have_devito = False
+        notes.append(f"Devito unavailable: {type(e).__name__}: {e}")
+
+    for n in sizes:
+        init = initial_field(np, n)
+        points = (n - 2) * (n - 2)
+        u, up = init.copy(), init.copy()
+        field, scratch = init.copy(), init.copy()
+
+        def run_numpy(steps):
+            u[:] = init
+            up[:] = init
+            t0 = time.perf_counter()
+            evolve_numpy(u, up, steps, dt)
+            return time.perf_counter() - t0
+
+        configs = {}
+        check_steps = 13
+        ref = reference(n, check_steps)  # hpcffi's field after 13 steps (None: not available)
+        run_numpy(check_steps)
+        numpy_err = float(np.max(np.abs(u - ref) / np.abs(ref))) if ref is not None else None
+        configs["numpy"] = (run_numpy, calibrate(run_numpy, seconds))
+        checks = {"numpy": numpy_err}
+
+        if evolve_numba is not None:
+            for threads in (1, 2):
+                def run_numba(steps, threads=threads):
+                    numba.set_num_threads(threads)
+                    field[:] = init
+                    t0 = time.perf_counter()
+                    evolve_numba(field, scratch, steps, A * dt, 1.0 / DX2, 1.0 / DY2)
+                    return time.perf_counter() - t0
+                run_numba(1)  # compile
+                if threads == 1:
+                    notes.append(f"Numba {numba.__version__}, threading layer {numba.threading_layer()}")
+                run_numba(check_steps)
+                checks[f"numba_{threads}"] = (float(np.max(np.abs(field - ref) / np.abs(ref)))
+                                              if ref is not None else None)
+                configs[f"numba_{threads}"] = (run_numba, calibrate(run_numba, seconds))
+
+        if have_devito:
+            try:
+                devito, du, op = make_devito_operator(n, dt)
+                if n == sizes[0]:
+                    notes.append(f"Devito {devito.__version__}, float64, DEVITO_LANGUAGE=openmp, opt=advanced")
+
+                for threads in (1, 2):
+                    def run_devito(steps, threads=threads):
+                        du.data[0, :, :] = init
+                        du.data[1, :, :] = init
+                        t0 = time.perf_counter()
+                        op.apply(time_m=0, time_M=steps - 1, dt=dt, nthreads=threads)
+                        return time.perf_counter() - t0
+                    run_devito(1)  # JIT compile
+                    run_devito(check_steps)
+                    got = np.asarray(du.data[check_steps % 2])
+                    checks[f"devito_{threads}"] = (float(np.max(np.abs(got - ref) / np.abs(ref)))
+                                                   if ref is not None else None)
+                    configs[f"devito_{threads}"] = (run_devito, calibrate(run_devito, seconds))
+            except Exception as e:  # noqa: BLE001
+                notes.append(f"Devito failed at {n}x{n}: {type(e).__name__}: {e}")
+
+        before = loadavg()
+        times = interleaved(configs, rounds)
+        after = loadavg()
+        for name, (_, steps) in configs.items():
+            kernel, _, threads = name.partition("_")
+            t = statistics.median(times[name])
+            results.append({"nx": n, "ny": n, "kernel": kernel, "threads": int(threads or 1), "steps": steps,
+                            "seconds": t, "mpts": points * steps / t / 1e6,
+                            "mpts_min": points * steps / max(times[name]) / 1e6,
+                            "mpts_max": points * steps / min(times[name]) / 1e6,
+                            "rounds": rounds, "max_rel_diff_to_hpcffi": checks.get(name),
+                            "load_before": before, "load_after": after})
+        print(f"  python kernels {n}x{n} done (load {after})", file=sys.stderr)
+    return results
+
+
+def hpcffi_reference_factory(notes):
+    """hpcffi's field after k steps, through the Python package (None if absent)."""
+    try:
+        import numpy as np
+        import hpcffi
+    except Exception as e:  # noqa: BLE001
+        notes.append(f"hpcffi Python package not importable ({type(e).__name__}: {e}); Python checks skipped")
+        return lambda n, k: None
+
+    def reference(n, k):
+        f = initial_field(np, n)
+        hpcffi.evolve_steps(f, k, A, max_stable_dt(), math.sqrt(DX2), math.sqrt(DY2))
+        return f
+    return reference
+
+
+# ---- Fibonacci with Python ints ------------------------------------------------
+
+def fib_pair(n):
+    """(F(n), F(n+1)) by fast doubling."""
+    if n == 0:
+        return 0, 1
+    a, b = fib_pair(n >> 1)
+    c = a * (2 * b - a)
+    d = a * a + b * b
+    return (d, c + d) if n & 1 else (c, d)
+
+
+def python_fib(ns, reps):
+    out = []
+    for n in ns:
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            f, _ = fib_pair(n)
+            times.append(time.perf_counter() - t0)
+        last30 = f % 10**30
+        out.append({"n": n, "python_int_seconds": statistics.median(times),
+                    "last30": str(last30).zfill(30), "bits": f.bit_length()})
+    return out
+
+
+# ---- Python call overhead (a subprocess per cffi mode) -------------------------
+
+OVERHEAD_SCRIPT = r"""
+import json, math, statistics, sys, time
+import numpy as np
+import hpcffi
+A, DX2, DY2, N, STEPS, REPS = 0.5, 1e-4, 1e-4, 200, 200, int(sys.argv[1])
+dt = DX2 * DY2 / (2 * A * (DX2 + DY2))
+init = np.full((N, N), 5.0); init[0, :] = 85.0; init[:, 0] = 85.0
+out = {"mode": hpcffi.mode}
+for threads in (1, 2):
+    hpcffi.set_num_threads(threads)
+    u, up, field, scratch = init.copy(), init.copy(), init.copy(), init.copy()
+    ts, tm = [], []
+    for _ in range(REPS):
+        u[:] = init; up[:] = init
+        t0 = time.perf_counter()
+        for _ in range(STEPS):
+            hpcffi.evolve(u, up, A, dt, DX2, DY2)
+        ts.append(time.perf_counter() - t0)
+        field[:] = init
+        t0 = time.perf_counter()
+        hpcffi.evolve_steps(field, STEPS, A, dt, math.sqrt(DX2), math.sqrt(DY2), scratch=scratch)
+        tm.append(time.perf_counter() - t0)
+    out[str(threads)] = {"single_step_loop_seconds": statistics.median(ts),
+                         "evolve_steps_seconds": statistics.median(tm)}
+print(json.dumps(out))
+"""
+
+
+def python_overhead(reps, notes):
+    rows = []
+    pkg = os.path.join(ROOT, "build-bench", "python")
+    if not os.path.isdir(os.path.join(pkg, "hpcffi")):
+        notes.append("Python overhead rows skipped: build-bench/python/hpcffi not built")
+        return rows
+    for mode in ("api", "abi"):
+        env = dict(os.environ, HPCFFI_MODE=mode, PYTHONPATH=pkg)
+        env.pop("HPCFFI_HEAT_KERNEL", None)
+        proc = subprocess.run([sys.executable, "-c", OVERHEAD_SCRIPT, str(reps)], env=env, capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            notes.append(f"Python overhead ({mode} mode) failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        rows.append(json.loads(proc.stdout))
+    return rows
+
+
+# ---- report --------------------------------------------------------------------
+
+def fmt(x, digits=0):
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def build_report(data):
+    lines = []
+    info = data["machine"]
+    lines.append(f"# hpcffi benchmark, {info['date']}")
+    lines.append("")
+    lines.append(f"Machine: {info.get('Model name', '?')}, {info['cores']} cores, SIMD {info.get('SIMD', '?')}, "
+                 f"L2 {info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}, {info['mem_gib']} GiB; "
+                 f"commit {info['commit']}; command `{data['command']}`.")
+    lines.append(f"Load average: start {data['load_start']}, end {data['load_end']}"
+                 + ("  **contended: load above the core count during the run; times are inflated and noisy**"
+                    if data["contended"] else "") + ".")
+    lines.append("All numbers are medians of interleaved rounds (min-max in the JSON). Mpts/s = million interior "
+                 "point updates per second.")
+    lines.append("")
+
+    # bandwidth
+    lines.append("## Memory bandwidth (STREAM-style, arrays far beyond L3)")
+    lines.append("")
+    lines.append("| kernel | stores | threads | STREAM GB/s | bus traffic GB/s |")
+    lines.append("|---|---|---:|---:|---:|")
+    for s in data["cpp"].get("stream", []):
+        lines.append(f"| {s['kernel']} | {'non-temporal' if s['nt'] else 'normal'} | {s['threads']} | "
+                     f"{fmt(s['stream_gbs'], 1)} | {fmt(s['traffic_gbs'], 1)} |")
+    lines.append("")
+    b = data["bounds"]
+    lines.append("One-sweep bound from the copy traffic: "
+                 + ", ".join(f"{t} thread{'s' if t != '1' else ''}: {fmt(b[t]['plain'])} Mpts/s at 24 B/pt, "
+                             f"{fmt(b[t]['nt'])} Mpts/s at 16 B/pt (NT stores)" for t in sorted(b)) + ".")
+    lines.append("")
+
+    # heat
+    lines.append("## Heat equation, Mpts/s")
+    lines.append("")
+    lines.append("| size | implementation | threads | Mpts/s | x bound 24B | x bound 16B | x plain | x lesson | x NumPy "
+                 "| x Numba | x Devito |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in data["heat_table"]:
+        lines.append(f"| {row['size']} | {row['label']} | {row['threads']} | {fmt(row['mpts'])} | "
+                     f"{fmt(row['x_bound24'], 2)} | {fmt(row['x_bound16'], 2)} | {fmt(row['x_plain'], 2)} | "
+                     f"{fmt(row['x_lesson'], 1)} | {fmt(row['x_numpy'], 1)} | {fmt(row['x_numba'], 2)} | "
+                     f"{fmt(row['x_devito'], 2)} |")
+    lines.append("")
+    lines.append("x columns: this row's Mpts/s divided by the bound or by that baseline at the same size (plain, "
+                 "Numba, Devito: same thread count; lesson, NumPy: serial). `auto` is what "
+                 "`hpcffi_heat_evolve_steps` picks; plain/streaming/blocked are forced with HPCFFI_HEAT_KERNEL.")
+    lines.append("")
+
+    # fib
+    lines.append("## Fibonacci")
+    lines.append("")
+    lines.append("| what | hpcffi | GMP direct (C++) | Python ints | hpcffi / GMP |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for f in data["fib_table"]:
+        lines.append(f"| {f['what']} | {f['hpcffi']} | {f['gmp']} | {f['python']} | {f['ratio']} |")
+    lines.append("")
+
+    # overhead
+    if data["overhead_table"]:
+        lines.append("## Python call overhead: 200 steps of 200x200")
+        lines.append("")
+        lines.append("| driver | threads | 200 x single step (ms) | x C++ | evolve_steps(200) (ms) | x C++ |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        for o in data["overhead_table"]:
+            lines.append(f"| {o['driver']} | {o['threads']} | {fmt(o['single_ms'], 2)} | {fmt(o['x_single'], 2)} | "
+                         f"{fmt(o['multi_ms'], 2)} | {fmt(o['x_multi'], 2)} |")
+        lines.append("")
+
+    lines.append("## Goals")
+    lines.append("")
+    for g in data["goals"]:
+        lines.append(f"- {'MET' if g['met'] else 'NOT MET'}: {g['goal']}: {g['value']}")
+    if data["notes"]:
+        lines.append("")
+        lines.append("## Notes")
+        lines.append("")
+        for n in data["notes"]:
+            lines.append(f"- {n}")
+    return "\n".join(lines) + "\n"
+
+
+def analyse(data):
+    cpp = data["cpp"]
+    # bounds from the copy kernel
+    bounds = {}
+    for t in (1, 2):
+        cp = {s["nt"]: s for s in cpp.get("stream", []) if s["kernel"] == "copy" and s["threads"] == t}
+        if cp:
+            bounds[str(t)] = {"plain": cp[False]["traffic_gbs"] * 1e3 / 24, "nt": cp[True]["traffic_gbs"] * 1e3 / 16}
+    data["bounds"] = bounds
+
+    heat = {}
+    for r in cpp.get("heat", []) + data["python_heat"]:
+        heat[(r["nx"], r["kernel"], r["threads"])] = r
+    sizes = sorted({k[0] for k in heat})
+    labels = {"auto": "hpcffi auto", "plain": "hpcffi plain", "streaming": "hpcffi streaming (NT)",
+              "blocked": "hpcffi blocked", "single_step_api": "hpcffi single-step API (lesson ABI)",
+              "lesson": "lesson C kernel (memcpy, divisions)", "numpy": "NumPy slicing (lesson)",
+              "numba": "Numba njit parallel", "devito": "Devito OpenMP"}
+    order = ["auto", "plain", "streaming", "blocked", "single_step_api", "lesson", "numpy", "numba", "devito"]
+    table = []
+    for n in sizes:
+        lesson = heat.get((n, "lesson", 1), {}).get("mpts")
+        numpy_ = heat.get((n, "numpy", 1), {}).get("mpts")
+        for kernel in order:
+            for t in (1, 2):
+                r = heat.get((n, kernel, t))
+                if r is None:
+                    continue
+                b = bounds.get(str(t), {})
+                table.append({"size": f"{n}x{n}", "n": n, "kernel": kernel, "label": labels[kernel], "threads": t,
+                              "mpts": r["mpts"], "x_bound24": ratio(r["mpts"], b.get("plain")),
+                              "x_bound16": ratio(r["mpts"], b.get("nt")),
+                              "x_plain": ratio(r["mpts"], heat.get((n, "plain", t), {}).get("mpts")),
+                              "x_lesson": ratio(r["mpts"], lesson), "x_numpy": ratio(r["mpts"], numpy_),
+                              "x_numba": ratio(r["mpts"], heat.get((n, "numba", t), {}).get("mpts")),
+                              "x_devito": ratio(r["mpts"], heat.get((n, "devito", t), {}).get("mpts"))})
+    data["heat_table"] = table
+
+    # Fibonacci
+    fib_rows = []
+    py = {p["n"]: p for p in data["python_fib"]}
+    for f in cpp.get("fib", []):
+        if f["kind"] == "exact":
+            p = py.get(f["n"])
+            fib_rows.append({"what": f"exact F({f['n']:.0e}) to decimal ({f['digits']:,} digits)".replace("e+0", "e"),
+                             "hpcffi": f"{f['hpcffi_seconds'] * 1e3:,.1f} ms",
+                             "gmp": f"{f['gmp_seconds'] * 1e3:,.1f} ms",
+                             "python": (f"{p['python_int_seconds'] * 1e3:,.0f} ms (binary int only)" if p else "n/a"),
+                             "ratio": f"{f['hpcffi_seconds'] / f['gmp_seconds']:.3f}",
+                             "n": f["n"], "x": f["hpcffi_seconds"] / f["gmp_seconds"]})
+    fill_bw = {s["threads"]: s["stream_gbs"] for s in cpp.get("stream", []) if s["kernel"] == "fill" and not s["nt"]}
+    fill_bw_nt = {s["threads"]: s["stream_gbs"] for s in cpp.get("stream", []) if s["kernel"] == "fill" and s["nt"]}
+    for f in cpp.get("fib", []):
+        if f["kind"] == "mod_fill":
+            t = f["threads"]
+            fib_rows.append({"what": f"F(k) mod 1e9+7, k < {f['count']:.0e}, {t} thread{'s' if t > 1 else ''}"
+                             .replace("e+0", "e"),
+                             "hpcffi": f"{f['gbs']:.1f} GB/s", "gmp": "",
+                             "python": "",
+                             "ratio": (f"{f['gbs'] / fill_bw[t]:.2f} of fill bandwidth ({fill_bw[t]:.1f} GB/s; "
+                                       f"NT fill {fill_bw_nt.get(t, 0):.1f})" if t in fill_bw else "n/a")})
+    data["fib_table"] = fib_rows
+
+    # overhead
+    rows = []
+    cpp_over = {o["threads"]: o for o in cpp.get("overhead", [])}
+    for t, o in sorted(cpp_over.items()):
+        rows.append({"driver": "C++", "threads": t, "single_ms": o["single_step_loop_seconds"] * 1e3, "x_single": 1.0,
+                     "multi_ms": o["evolve_steps_seconds"] * 1e3, "x_multi": 1.0})
+    for p in data["python_overhead"]:
+        for t in (1, 2):
+            o, c = p.get(str(t)), cpp_over.get(t)
+            if o and c:
+                rows.append({"driver": f"Python ({p['mode']} mode)", "threads": t,
+                             "single_ms": o["single_step_loop_seconds"] * 1e3,
+                             "x_single": o["single_step_loop_seconds"] / c["single_step_loop_seconds"],
+                             "multi_ms": o["evolve_steps_seconds"] * 1e3,
+                             "x_multi": o["evolve_steps_seconds"] / c["evolve_steps_seconds"]})
+    data["overhead_table"] = rows
+
+    # goals
+    goals = []
+
+    def g(goal, met, value):
+        goals.append({"goal": goal, "met": bool(met), "value": value})
+
+    def m(n, k, t):
+        return heat.get((n, k, t), {}).get("mpts")
+
+    if 8192 in sizes:
+        v, b2 = m(8192, "blocked", 2), bounds.get("2", {})
+        g("8192x8192, 2 threads, blocked >= 2200 Mpts/s and above the one-sweep bound", v and v >= 2200 and
+          v > b2.get("nt", 1e18), f"{fmt(v)} Mpts/s; bound {fmt(b2.get('plain'))} (24 B/pt) / {fmt(b2.get('nt'))} "
+          f"(16 B/pt)")
+        for t in (1, 2):
+            v, b = m(8192, "streaming", t), bounds.get(str(t), {})
+            g(f"8192x8192 {t} thread(s): one-sweep path with NT stores >= 0.9 of its bound", v and b and
+              v >= 0.9 * b["nt"], f"{fmt(v)} Mpts/s = {fmt(ratio(v, b.get('nt')), 2)} of {fmt(b.get('nt'))}")
+    for n, want in ((2000, 1.5), (200, 1.2)):
+        if n in sizes:
+            for t in (1, 2):
+                v, p = m(n, "auto", t), m(n, "plain", t)
+                g(f"{n}x{n} {t} thread(s): auto >= {want}x the plain loop", v and p and v >= want * p,
+                  f"{fmt(v)} vs {fmt(p)} = {fmt(ratio(v, p), 2)}x")
+    for n in sizes:
+        best = max((m(n, "auto", t) or 0) for t in (1, 2))
+        les, npy = m(n, "lesson", 1), m(n, "numpy", 1)
+        g(f"{n}x{n}: >= 4x the lesson kernel", les and best >= 4 * les, f"{fmt(ratio(best, les), 1)}x")
+        g(f"{n}x{n}: >= 30x NumPy", npy and best >= 30 * npy, f"{fmt(ratio(best, npy), 1)}x")
+        for other in ("numba", "devito"):
+            o = [m(n, other, t) for t in (1, 2)]
+            if any(o):
+                mine = [m(n, "auto", t) for t in (1, 2)]
+                ahead = all(a and (b is None or a > b) for a, b in zip(mine, o))
+                g(f"{n}x{n}: ahead of {other} at 1 and 2 threads", ahead,
+                  " / ".join(f"{fmt(a)} vs {fmt(b)}" for a, b in zip(mine, o)))
+    for row in fib_rows:
+        if row.get("n") == 10**7:
+            g("exact F(10^7) within 1.1x of direct GMP", row["x"] <= 1.1, f"{row['x']:.3f}x")
+    data["goals"] = goals
+
+
+def plot(data, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception as e:  # noqa: BLE001
+        data["notes"].append(f"no plot: matplotlib unavailable ({e})")
+        return None
+    rows = [r for r in data["heat_table"] if r["threads"] == 2 or r["kernel"] in ("lesson", "numpy")]
+    sizes = sorted({r["n"] for r in rows})
+    kernels = ["auto", "blocked", "streaming", "plain", "single_step_api", "devito", "numba", "lesson", "numpy"]
+    kernels = [k for k in kernels if any(r["kernel"] == k for r in rows)]
+    fig, ax = plt.subplots(figsize=(11, 5.5))
+    width = 0.8 / len(kernels)
+    for k_index, k in enumerate(kernels):
+        xs, ys = [], []
+        for s_index, n in enumerate(sizes):
+            for r in rows:
+                if r["n"] == n and r["kernel"] == k:
+                    xs.append(s_index + (k_index - len(kernels) / 2 + 0.5) * width)
+                    ys.append(r["mpts"])
+        label = next(r["label"] for r in rows if r["kernel"] == k)
+        label += "" if k in ("lesson", "numpy") else " (2 threads)"
+        ax.bar(xs, ys, width, label=label)
+    b = data["bounds"].get("2")
+    if b:
+        ax.axhline(b["plain"], color="k", linestyle="--", linewidth=1, label="one-sweep bound, 2 threads, 24 B/pt")
+        ax.axhline(b["nt"], color="k", linestyle=":", linewidth=1, label="one-sweep bound, 2 threads, 16 B/pt (NT)")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(sizes)))
+    ax.set_xticklabels([f"{n}x{n}" for n in sizes])
+    ax.set_ylabel("Mpts/s (median, log scale)")
+    ax.set_title(f"2D heat, 5-point stencil: {data['machine'].get('Model name', '')}, {data['machine']['date']}"
+                 + (" (contended)" if data["contended"] else ""))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="about one minute: fewer sizes, rounds, shorter runs")
+    parser.add_argument("--harness", required=True, help="path of the heat_bench executable")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--command", default="bench/run.sh")
+    args = parser.parse_args()
+
+    os.makedirs(args.out, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    notes = []
+    data = {"machine": machine_info(), "command": args.command, "load_start": loadavg(), "notes": notes}
+    sizes = [200, 2000, 4096] if args.quick else [200, 2000, 4096, 8192]
+    rounds = 3 if args.quick else 5
+    seconds = 0.06 if args.quick else 0.25
+
+    print(f"bench: C++ harness ({'quick' if args.quick else 'full'}) ...", file=sys.stderr)
+    t0 = time.time()
+    cmd = [args.harness] + (["--quick"] if args.quick else [])
+    env = dict(os.environ, OMP_PROC_BIND="close", OMP_PLACES="cores")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{proc.stderr}")
+    if proc.stderr.strip():
+        notes.append("harness: " + proc.stderr.strip().replace("\n", "; "))
+    data["cpp"] = json.loads(proc.stdout)
+    print(f"bench: C++ harness done in {time.time() - t0:.0f} s", file=sys.stderr)
+
+    print("bench: Python-side kernels ...", file=sys.stderr)
+    data["python_heat"] = python_heat(sizes, rounds, seconds, hpcffi_reference_factory(notes), notes)
+    print("bench: Python ints and call overhead ...", file=sys.stderr)
+    data["python_fib"] = python_fib([10**6, 10**7], 1 if args.quick else 3)
+    data["python_overhead"] = python_overhead(5 if args.quick else 21, notes)
+    data["load_end"] = loadavg()
+
+    loads = [load1(data["load_start"]), load1(data["load_end"]), load1(data["cpp"]["load_start"]),
+             load1(data["cpp"]["load_end"])]
+    loads += [load1(r[k]) for r in data["cpp"].get("heat", []) + data["python_heat"]
+              for k in ("load_before", "load_after")]
+    data["max_load"] = max(loads)
+    data["contended"] = data["max_load"] > (os.cpu_count() or 1) * 0.75
+    if data["contended"]:
+        notes.append(f"contended run: load average reached {data['max_load']:.2f} on {os.cpu_count()} cores "
+                     "(other processes shared the cores; 2-thread numbers suffer most)")
+    for py in data["python_fib"]:
+        for f in data["cpp"].get("fib", []):
+            if f["kind"] == "exact" and f["n"] == py["n"] and not f.get("identical", True):
+                notes.append(f"F({py['n']}): hpcffi and GMP digits differ!")
+    for r in data["cpp"].get("heat", []):
+        if r["kernel"] != "lesson" and not r["identical_to_plain"]:
+            notes.append(f"{r['kernel']} {r['threads']}t at {r['nx']}x{r['ny']} NOT bitwise identical to plain!")
+    for r in data["python_heat"]:
+        d = r.get("max_rel_diff_to_hpcffi")
+        if d is not None and d > 1e-9:
+            notes.append(f"{r['kernel']} at {r['nx']}x{r['ny']} differs from hpcffi by {d:.2e} (relative)")
+    lesson_diffs = [r["max_rel_diff_to_plain"] for r in data["cpp"].get("heat", []) if r["kernel"] == "lesson"]
+    py_diffs = [r["max_rel_diff_to_hpcffi"] for r in data["python_heat"] if r.get("max_rel_diff_to_hpcffi")
+                is not None]
+    notes.append("checks before timing: every hpcffi path is bitwise identical to plain; lesson kernel max relative "
+                 f"difference {max(lesson_diffs, default=0):.1e}; NumPy/Numba/Devito max relative difference to "
+                 f"hpcffi {max(py_diffs, default=0):.1e} (divisions vs reciprocals, operation order)")
+
+    analyse(data)
+    base = os.path.join(args.out, f"bench-{stamp}")
+    data["plot"] = plot(data, base + ".png")
+    report = build_report(data)
+    with open(base + ".json", "w") as f:
+        json.dump(data, f, indent=1)
+    with open(base + ".md", "w") as f:
+        f.write(report)
+    print(report)
+    print(f"bench: wrote {base}.json, {base}.md" + (f", {base}.png" if data["plot"] else ""), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench/run.sh -- the hpcffi benchmark in one command. NOT part of the test
+# suite (ctest never runs it): it takes minutes and its numbers depend on the
+# machine and on what else runs on it.
+#
+#   bench/run.sh            full run, about 10 minutes (+ a few on first use)
+#   bench/run.sh --quick    smoke run, about 1-2 minutes
+#
+# Steps:
+#   1. bench/.venv: a venv of /usr/bin/python3 with --system-site-packages
+#      (Debian's numpy, cffi, matplotlib) plus the benchmark-only PyPI
+#      packages numba and devito, with numpy pinned to Debian's version. An
+#      install that fails only makes that column "unavailable".
+#   2. build-bench/: hpcffi configured with -DHPCFFI_NATIVE=ON (Release),
+#      installed into build-bench/install; the Python package is in
+#      build-bench/python.
+#   3. build-bench/bench/: the C++ harness bench/heat_bench.cpp, a separate
+#      CMake project that find_package(hpcffi)s that install.
+#   4. bench/run.py: runs the harness (bandwidth, every heat path, the lesson
+#      kernel, Fibonacci vs GMP, C++ call times), then NumPy / Numba / Devito,
+#      Python ints and the Python call overhead, checks every implementation
+#      against hpcffi before timing it, and writes
+#      bench/results/bench-<date>-<time>.{json,md,png}; the table is printed too.
+#
+# Timings are medians of interleaved rounds; /proc/loadavg is recorded and a
+# run on a busy machine is flagged "contended". Environment knobs: BENCH_JOBS
+# (build parallelism, default 2). The C++ harness runs with
+# OMP_PROC_BIND=close OMP_PLACES=cores; the Python process does not (binding
+# its main thread would leave Numba one core). hpcffi's own path switches
+# (HPCFFI_HEAT_KERNEL, ...) are set by the harness per measurement.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+venv="$here/.venv"
+build="$root/build-bench"
+jobs="${BENCH_JOBS:-2}"
+quick=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=(--quick) ;;
+    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $arg (use --quick or nothing)" >&2; exit 2 ;;
+  esac
+done
+
+log() { echo "bench: $*" >&2; }
+
+# ---- 1. the benchmark venv ------------------------------------------------------
+if [[ ! -x "$venv/bin/python" ]]; then
+  log "creating $venv"
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+fi
+constraints="$venv/constraints.txt"
+{
+  echo "numpy==$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')"
+  echo "codepy<2024"   # devito 4.8 calls the pre-2024 codepy toolchain API
+} > "$constraints"
+for pkg in numba devito; do
+  if ! "$venv/bin/python" -c "import $pkg" >/dev/null 2>&1; then
+    log "installing $pkg into $venv"
+    "$venv/bin/pip" install --quiet -c "$constraints" "$pkg" >&2 \
+      || log "could not install $pkg: its column will be reported as unavailable"
+  fi
+done
+
+# ---- 2. hpcffi, native build ------------------------------------------------------
+configure() {
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHPCFFI_NATIVE=ON -DBUILD_TESTING=OFF \
+        -DPython3_EXECUTABLE="$venv/bin/python" -DHPCFFI_REGISTER_IN_VENV=OFF "$@" >/dev/null
+}
+log "building hpcffi in $build (-DHPCFFI_NATIVE=ON)"
+if ! configure; then
+  log "configure failed; retrying without MPI (the MPI kernels are not benchmarked here)"
+  configure -DHPCFFI_WITH_MPI=OFF
+fi
+cmake --build "$build" -j "$jobs" >/dev/null
+cmake --install "$build" --prefix "$build/install" >/dev/null
+
+# ---- 3. the C++ harness -------------------------------------------------------------
+cmake -S "$here" -B "$build/bench" -DCMAKE_PREFIX_PATH="$build/install" >/dev/null
+cmake --build "$build/bench" -j "$jobs" >/dev/null
+
+# ---- 4. run -------------------------------------------------------------------------
+unset HPCFFI_HEAT_KERNEL HPCFFI_HEAT_BLOCK_DEPTH HPCFFI_HEAT_STRIP_WIDTH
+export PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
+exec "$venv/bin/python" "$here/run.py" --harness "$build/bench/heat_bench" \
+     --command "bench/run.sh ${quick[*]:-}" "${quick[@]}"
