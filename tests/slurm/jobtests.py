@@ -448,7 +448,9 @@ def checkpoint_case(name, params, options=()):
     m = lines_in_order(log, [
         r"\(restart 0\)",
         r"USR1 received",
-        r"checkpoint written at step (\d+)",
+        # The job script's own line after the program stopped (periodic
+        # checkpoints of the program may come between USR1 and the stop).
+        r"hpcffi-job: [^\n]* checkpoint written at step (\d+)",
         r"requeued job",
         r"\(restart 1\)",
         r"resumed from step (\d+)",
