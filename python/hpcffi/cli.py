@@ -341,6 +341,14 @@ class _StopRequest:
             signal.signal(signum, handler)
         self._previous.clear()
 
+    def finish(self):
+        """After the last step: SIGTERM gets its old handler back, SIGUSR1 is
+        ignored. A checkpoint request that races the end of the run (Slurm's
+        --signal, scancel --signal) has nothing left to save, and USR1's default
+        action would turn the finished run into one killed by a signal."""
+        self.restore()
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+
 
 @dataclass
 class HeatSetup:
@@ -430,10 +438,21 @@ def _prepare(args, parser):
 
 def _cmd_heat(args, parser):
     _validate_heat_options(args, parser)
-    if args.mpi:
-        from .mpi import run_heat_mpi
+    # Signals are requests from here on: one that comes while the input is
+    # read is acted on at the first chunk boundary, not lost or fatal.
+    stop = _StopRequest()
+    stop.install()
+    try:
+        if args.mpi:
+            from .mpi import run_heat_mpi
 
-        return run_heat_mpi(args, parser)
+            return run_heat_mpi(args, parser, stop)
+        return _run_heat_serial(args, parser, stop)
+    finally:
+        stop.finish()
+
+
+def _run_heat_serial(args, parser, stop):
     try:
         setup = _prepare(args, parser)
     except CommandError as error:
@@ -446,7 +465,7 @@ def _cmd_heat(args, parser):
     field = (setup.resumed_field if setup.resumed else setup.field).copy()
     runner = SerialRunner(backend, field)
     threads = _threads_text(args.backend)
-    return run_heat(args, setup, runner, backend, threads)
+    return run_heat(args, setup, runner, backend, threads, stop)
 
 
 def _set_threads(n):
@@ -504,20 +523,16 @@ def _on_root(runner, action):
         raise _RootFailed()
 
 
-def run_heat(args, setup, runner, backend, threads_text):
+def run_heat(args, setup, runner, backend, threads_text, stop):
     """The chunk loop, shared by serial and MPI runs; output only on the root.
 
-    SIGUSR1/SIGTERM handlers are in place from the first output on (so a signal
-    is never lost to the default action) and are restored on return.
+    ``stop`` is the caller's installed :class:`_StopRequest`: the loop checks it
+    after every chunk and checkpoints on a SIGUSR1/SIGTERM.
     """
-    stop = _StopRequest()
-    stop.install()
     try:
         return _run_heat(args, setup, runner, backend, threads_text, stop)
     except _RootFailed:
         return EXIT_FAILURE  # rank 0 reports the error
-    finally:
-        stop.restore()
 
 
 def _run_heat(args, setup, runner, backend, threads_text, stop):

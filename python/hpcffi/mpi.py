@@ -36,6 +36,8 @@ from __future__ import annotations
 import operator
 import os
 import re
+import socket
+import sys
 from collections import namedtuple
 
 import numpy as np
@@ -256,7 +258,7 @@ class _MPIRunner:
         return None
 
 
-def run_heat_mpi(args, parser):
+def run_heat_mpi(args, parser, stop):
     """``heat --mpi``: returns the exit code (the same on every rank)."""
     from . import cli
     from .core import has_mpi
@@ -313,13 +315,57 @@ def run_heat_mpi(args, parser):
         from .core import get_num_threads
 
         threads = comm.allreduce(get_num_threads(), op=_mpi_max())
+        placements = comm.gather(rank_placement(), root=0)
         runner.description = (f"mpi: {comm.size} ranks x {threads} threads, process grid "
                               f"{dist.block.dims[0]} x {dist.block.dims[1]}")
-        return cli.run_heat(args, setup, runner, backend, f"{comm.size} ranks x {threads} threads")
+        if root:
+            runner.description += "\n" + placement_report(placements)
+            for warning in placement_warnings(placements):
+                print(f"hpcffi heat: warning: {warning}", file=sys.stderr, flush=True)
+        return cli.run_heat(args, setup, runner, backend, f"{comm.size} ranks x {threads} threads", stop)
     except Error as error:
         return fail(f"{type(error).__name__}: {error}")
     finally:
         dist.close()
+
+
+def rank_placement():
+    """(host, CPUs) of this rank's main thread. libgomp pins that thread when it
+    loads (with OMP_PLACES/OMP_PROC_BIND set), so this is where the rank runs."""
+    return socket.gethostname(), sorted(os.sched_getaffinity(0))
+
+
+def _cpu_ranges(cpus):
+    """[0, 1, 2, 5] -> '0-2,5'."""
+    ranges, start = [], None
+    for i, cpu in enumerate(cpus):
+        if start is None:
+            start = cpu
+        if i + 1 == len(cpus) or cpus[i + 1] != cpu + 1:
+            ranges.append(f"{start}" if start == cpu else f"{start}-{cpu}")
+            start = None
+    return ",".join(ranges)
+
+
+def placement_report(placements, shown=8):
+    """One line for rank 0: the host and CPUs of each rank (the first `shown`)."""
+    parts = [f"{rank}:{host}:{_cpu_ranges(cpus)}" for rank, (host, cpus) in enumerate(placements[:shown])]
+    more = f" (+{len(placements) - shown} more)" if len(placements) > shown else ""
+    return "mpi: rank:host:CPUs " + " ".join(parts) + more
+
+
+def placement_warnings(placements):
+    """Ranks of one host pinned to the same single CPU take turns on one core
+    (every exchange then waits for a time slice: 150x slower, seen here). It
+    happens when OMP_PLACES/OMP_PROC_BIND are set but the launcher did not give
+    each rank CPUs of its own."""
+    pinned = {}
+    for rank, (host, cpus) in enumerate(placements):
+        if len(cpus) == 1:
+            pinned.setdefault((host, cpus[0]), []).append(rank)
+    return [f"ranks {', '.join(map(str, ranks))} on {host} are all pinned to CPU {cpu} and take turns on it: "
+            "bind the ranks (srun --cpu-bind=cores, mpiexec --bind-to core) or unset OMP_PLACES/OMP_PROC_BIND"
+            for (host, cpu), ranks in sorted(pinned.items()) if len(ranks) > 1]
 
 
 def _mpi_max():

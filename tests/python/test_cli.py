@@ -466,3 +466,16 @@ def test_checkpoint_folder_is_created(tmp_path):
     assert cli.main(["heat", "--nx", "5", "--ny", "6", "--steps", "4", "--png-every", "0", "--quiet",
                      "--output-dir", str(tmp_path / "o"), "--checkpoint", str(path)]) == 0
     assert checkpoint.load(path).step == 4
+
+
+def test_usr1_after_the_run_is_ignored(tmp_path):
+    """A checkpoint request that races the end of a run (Slurm's --signal) must
+    not turn the finished run into one killed by SIGUSR1 (exit 138)."""
+    code = ("import os, signal, sys; from hpcffi import cli\n"
+            f"rc = cli.main(['heat', '--nx', '20', '--ny', '20', '--steps', '5', '--quiet', "
+            f"'--output-dir', {str(tmp_path)!r}])\n"
+            "os.kill(os.getpid(), signal.SIGUSR1)\n"
+            "print('alive after USR1'); sys.exit(rc)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("alive after USR1\n")

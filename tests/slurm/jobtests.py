@@ -304,6 +304,12 @@ def case_heat_mpi():
     check(m, "the program did not report its MPI layout ('mpi: N ranks x T threads')")
     check((int(m.group(1)), int(m.group(2))) == (ranks, threads),
           f"the program ran on {m.group(1)} ranks x {m.group(2)} threads, expected {ranks} x {threads}")
+    # Placement: every rank reports its CPUs; no two ranks may be pinned to one
+    # core (what OMP_PROC_BIND did to unbound srun tasks before the job script
+    # pinned threads only in confined tasks).
+    m = re.search(r"^mpi: rank:host:CPUs (.*)$", log, re.M)
+    check(m and len(m.group(1).split()) == ranks, "the program did not report each rank's CPUs")
+    check("take turns on it" not in log, "ranks were pinned to the same CPU (see the warning in the log)")
     np = numpy()
     field = check_heat_run(root, "heat-mpi", job, params, log)
     if params.get("HEAT_INPUT"):
@@ -394,16 +400,20 @@ def case_bad_parameter():
     check("running:" not in log, "the program was started despite the bad parameter")
 
 
+# The signal must reach a running program: after the first periodic checkpoint
+# the run goes on for several seconds (8e9 updates at 1-3 Gpts/s on 2 cores,
+# plus 32 MB checkpoints), far longer than the scancel -> trap -> srun path.
+CHECKPOINT_RUN = {"HEAT_NX": 2000, "HEAT_NY": 2000, "HEAT_STEPS": 2000, "HEAT_PNG_EVERY": 2000,
+                  "HEAT_CHECKPOINT_EVERY": 250}
+
+
 def case_checkpoint():
-    checkpoint_case("heat", {"HEAT_NX": 1000, "HEAT_NY": 1000, "HEAT_STEPS": 1200, "HEAT_PNG_EVERY": 1200,
-                             "HEAT_CHECKPOINT_EVERY": 100})
+    checkpoint_case("heat", CHECKPOINT_RUN)
 
 
 def case_checkpoint_mpi():
     ranks = os.environ.get("HPCFFI_TEST_MPI_RANKS", "2")
-    checkpoint_case("heat-mpi", {"HEAT_NX": 300, "HEAT_NY": 300, "HEAT_STEPS": 600, "HEAT_PNG_EVERY": 600,
-                                 "HEAT_CHECKPOINT_EVERY": 50},
-                    options=[f"--ntasks={ranks}", "--cpus-per-task=1"])
+    checkpoint_case("heat-mpi", CHECKPOINT_RUN, options=[f"--ntasks={ranks}", "--cpus-per-task=1"])
 
 
 def checkpoint_case(name, params, options=()):
