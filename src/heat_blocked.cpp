@@ -61,11 +61,11 @@ RowRange thread_band(int64_t nx, int thread, int threads) {
     return {begin, begin + base + (thread < extra ? 1 : 0)};
 }
 
-// One pass: rows `band` of out become `depth` steps ahead of in.
-// ring holds (depth - 1) levels x 3 rows x ring_width doubles, ring_width >=
-// strip_width + 2 * depth.
-void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c, RowRange band,
-                    int64_t depth, int64_t strip_width, double *ring, int64_t ring_width) {
+// One pass: rows `band` of out become `depth` steps ahead of in (both nx x ny
+// at row stride `stride`). ring holds (depth - 1) levels x 3 rows x
+// ring_width doubles, ring_width >= strip_width + 2 * depth.
+void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
+                    RowRange band, int64_t depth, int64_t strip_width, double *ring, int64_t ring_width) {
     if (band.begin >= band.end) return;
     for (int64_t strip_begin = 1; strip_begin < ny - 1; strip_begin += strip_width) {
         const int64_t strip_end = std::min(strip_begin + strip_width, ny - 1);
@@ -77,7 +77,7 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, const
         auto ring_row = [&](int64_t level, int64_t i) { return ring + ((level - 1) * 3 + i % 3) * ring_width; };
         // Row i at time level `level` (0 = input). Boundary rows never change.
         auto level_row = [&](int64_t level, int64_t i) -> const double * {
-            if (level == 0 || i == 0 || i == nx - 1) return in + i * ny + first_column;
+            if (level == 0 || i == 0 || i == nx - 1) return in + i * stride + first_column;
             return ring_row(level, i);
         };
 
@@ -87,7 +87,7 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, const
             const int64_t ahead = p + 1 + prefetch_rows_ahead;
             if (ahead < nx)
                 for (int64_t j = first_column; j < last_column; j += doubles_per_line)
-                    __builtin_prefetch(in + ahead * ny + j);
+                    __builtin_prefetch(in + ahead * stride + j);
 
             for (int64_t level = 1; level <= depth; ++level) {
                 const int64_t i = p - (level - 1);
@@ -96,13 +96,13 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, const
                     continue;
                 const int64_t j_begin = std::max<int64_t>(1, strip_begin - widen);
                 const int64_t j_end = std::min(ny - 1, strip_end + widen);
-                double *target = level == depth ? out + i * ny + first_column : ring_row(level, i);
+                double *target = level == depth ? out + i * stride + first_column : ring_row(level, i);
                 const int64_t o = j_begin - first_column;  // offset of j_begin in every row
                 update_row(target + o, level_row(level - 1, i - 1) + o, level_row(level - 1, i) + o,
                            level_row(level - 1, i + 1) + o, 0, j_end - j_begin, c);
                 if (level < depth) {  // the next level reads the fixed boundary columns too
-                    if (first_column == 0) target[0] = in[i * ny];
-                    if (last_column == ny) target[ny - 1 - first_column] = in[i * ny + ny - 1];
+                    if (first_column == 0) target[0] = in[i * stride];
+                    if (last_column == ny) target[ny - 1 - first_column] = in[i * stride + ny - 1];
                 }
             }
         }
@@ -140,7 +140,7 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
         int64_t done = 0;
         while (nsteps - done >= 2) {
             const int64_t pass_depth = std::min(max_depth, nsteps - done);
-            wavefront_pass(to, from, nx, ny, c, band, pass_depth, strip_width, ring.get(), ring_width);
+            wavefront_pass(to, from, nx, ny, ny, c, band, pass_depth, strip_width, ring.get(), ring_width);
 #pragma omp barrier
             std::swap(from, to);
             done += pass_depth;
@@ -154,6 +154,25 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
             for (int64_t i = 1; i < nx - 1; ++i)
                 std::memcpy(field + i * ny + 1, from + i * ny + 1, row_bytes - 2 * sizeof(double));
         }
+    }
+}
+
+void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
+                    int64_t depth, int threads, int strip) {
+    if (depth < 1) return;
+    const int64_t strip_width = strip >= 1 ? strip : default_strip_width;
+    const int64_t ring_width = std::min<int64_t>(strip_width, ny) + 2 * depth;
+#pragma omp parallel num_threads(threads)
+    {
+#ifdef _OPENMP
+        const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+        const int thread = 0, team = 1;
+#endif
+        // Uninitialised: every ring value is written before it is read.
+        const std::unique_ptr<double[]> ring(new double[static_cast<size_t>((depth - 1) * 3 * ring_width)]);
+        wavefront_pass(out, in, nx, ny, stride, c, thread_band(nx, thread, team), depth, strip_width, ring.get(),
+                       ring_width);
     }
 }
 

@@ -105,21 +105,21 @@ KernelPath path_from_environment() {
     return KernelPath::automatic;
 }
 
-// An integer setting in [low, high], or 0 (the default) when unset or invalid.
-int int_from_environment(const char *name, long low, long high) {
+}  // namespace
+
+int setting_from_environment(const char *name, long low, long high) {
     const char *value = std::getenv(name);
     if (value == nullptr) return 0;
     const long v = std::strtol(value, nullptr, 10);
     return v >= low && v <= high ? static_cast<int>(v) : 0;
 }
-}  // namespace
 
 void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                   int threads) {
     if (nsteps <= 0) return;
     evolve_steps_with(path_from_environment(), field, scratch, nx, ny, c, nsteps, threads,
-                      int_from_environment("HPCFFI_HEAT_BLOCK_DEPTH", 2, 64),
-                      int_from_environment("HPCFFI_HEAT_STRIP_WIDTH", 1, 65536));
+                      setting_from_environment("HPCFFI_HEAT_BLOCK_DEPTH", 2, 64),
+                      setting_from_environment("HPCFFI_HEAT_STRIP_WIDTH", 1, 65536));
 }
 
 }  // namespace hpcffi::heat

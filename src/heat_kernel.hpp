@@ -81,10 +81,25 @@ constexpr int default_strip_width = 2048;
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth = 0, int strip = 0);
 
+// One wavefront pass over a window of a larger array: the interior of the
+// nx x ny window `out` becomes `depth` (>= 1) steps ahead of the window `in`;
+// rows of both are `stride` doubles apart. Nothing is copied and the window's
+// outer ring of `out` is not written: the deep-halo MPI path
+// (src/mpi/heat_field.cpp) runs it on a block plus `depth` ghost layers, where
+// the ring is the outermost ghost layer or a fixed boundary. Points within
+// depth-1 of a ghost ring come out wrong (their inputs beyond the ring are
+// missing); points `depth` or more away are exact, bit for bit.
+void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
+                    int64_t depth, int threads, int strip = 0);
+
 // Runs the given path (automatic: choose_path).
 void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,
                        const Coefficients &c, int64_t nsteps, int threads, int block_depth = 0,
                        int strip_width = 0);
+
+// An integer tuning setting from the environment, in [low, high]; 0 (the
+// default) when unset or not a number in range.
+int setting_from_environment(const char *name, long low, long high);
 
 // What hpcffi_heat_evolve_steps calls: the path from choose_path(), unless the
 // environment forces one. The variables are read at every call (a getenv

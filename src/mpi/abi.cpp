@@ -166,13 +166,15 @@ extern "C" int hpcffi_heat_mpi_evolve_steps(hpcffi_heat_mpi *handle, int64_t nst
                                             double *t_comm) {
     if (int status = require_handle(__func__, handle)) return status;
     double comp = 0.0, comm = 0.0;
+    // Ranks exchanging halos of different depths would mismatch messages.
+    const int64_t depth = handle->field.halo_depth(nsteps);
     const int status = collective(
-        __func__, handle->field.comm(), {same("nsteps", nsteps)},
+        __func__, handle->field.comm(), {same("nsteps", nsteps), same("halo depth (HPCFFI_HEAT_MPI_DEPTH)", depth)},
         [&] {
             if (nsteps < 0) fail(HPCFFI_ERR_INVALID_ARGUMENT, "nsteps must be >= 0, got " + std::to_string(nsteps));
             mpi::require_funneled();
         },
-        [&] { handle->field.evolve(nsteps, hpcffi::kernel_threads(), comp, comm); });
+        [&] { handle->field.evolve(nsteps, depth, hpcffi::kernel_threads(), comp, comm); });
     if (status != HPCFFI_OK) return status;
     if (t_comp != nullptr) *t_comp += comp;
     if (t_comm != nullptr) *t_comm += comm;

@@ -11,11 +11,11 @@ namespace {
 enum Tag : int { travels_up = 11, travels_down = 12, travels_left = 13, travels_right = 14 };
 }  // namespace
 
-HaloExchange::HaloExchange(MPI_Comm cart, const Decomposition &d)
+HaloExchange::HaloExchange(MPI_Comm cart, const Decomposition &d, int64_t stride)
     : comm_(cart),
       lnx_(d.rows.length),
       lny_(d.cols.length),
-      stride_(d.cols.length + 2),
+      stride_(stride),
       up_(d.up),
       down_(d.down),
       left_(d.left),
@@ -60,6 +60,48 @@ int HaloExchange::finish() noexcept {
     const int err = MPI_Waitall(active_, requests_.data(), MPI_STATUSES_IGNORE);
     active_ = 0;
     return err;
+}
+
+namespace {
+// `count` blocks of `length` doubles, `stride` apart.
+Datatype strided(int64_t count, int64_t length, int64_t stride) {
+    MPI_Datatype type = MPI_DATATYPE_NULL;
+    check(MPI_Type_vector(static_cast<int>(count), static_cast<int>(length), static_cast<int>(stride), MPI_DOUBLE,
+                          &type),
+          "MPI_Type_vector");
+    Datatype owned(type);
+    check(MPI_Type_commit(&type), "MPI_Type_commit");
+    return owned;
+}
+
+void wait(std::array<MPI_Request, 4> &requests, const char *what) {
+    check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE), what);
+}
+}  // namespace
+
+void HaloExchange::exchange_deep(double *block, int64_t width) {
+    const int64_t w = width, s = stride_;
+    std::array<MPI_Request, 4> r{};
+    // Rows: `w` rows of the block's `lny` columns.
+    const Datatype rows = strided(w, lny_, s);
+    check(MPI_Irecv(block - w * s, 1, rows.get(), up_, travels_down, comm_, &r[0]), "MPI_Irecv (deep halo)");
+    check(MPI_Irecv(block + lnx_ * s, 1, rows.get(), down_, travels_up, comm_, &r[1]), "MPI_Irecv (deep halo)");
+    check(MPI_Isend(block, 1, rows.get(), up_, travels_up, comm_, &r[2]), "MPI_Isend (deep halo)");
+    check(MPI_Isend(block + (lnx_ - w) * s, 1, rows.get(), down_, travels_down, comm_, &r[3]),
+          "MPI_Isend (deep halo)");
+    wait(r, "MPI_Waitall (deep halo rows)");
+    // Columns: `w` columns over the block's rows and the ghost rows that now
+    // hold the up and down neighbours' rows (absent at a global edge). The
+    // left and right neighbours share this rank's rows, so they have the
+    // same ghost rows: this carries the diagonal neighbours' corners.
+    const int64_t above = up_ == MPI_PROC_NULL ? 0 : w, below = down_ == MPI_PROC_NULL ? 0 : w;
+    const Datatype cols = strided(above + lnx_ + below, w, s);
+    double *first = block - above * s;  // (-above, 0)
+    check(MPI_Irecv(first - w, 1, cols.get(), left_, travels_right, comm_, &r[0]), "MPI_Irecv (deep halo)");
+    check(MPI_Irecv(first + lny_, 1, cols.get(), right_, travels_left, comm_, &r[1]), "MPI_Irecv (deep halo)");
+    check(MPI_Isend(first, 1, cols.get(), left_, travels_left, comm_, &r[2]), "MPI_Isend (deep halo)");
+    check(MPI_Isend(first + lny_ - w, 1, cols.get(), right_, travels_right, comm_, &r[3]), "MPI_Isend (deep halo)");
+    wait(r, "MPI_Waitall (deep halo columns)");
 }
 
 }  // namespace hpcffi::mpi

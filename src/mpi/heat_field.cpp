@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <string>
@@ -68,8 +69,16 @@ HeatField::HeatField(int64_t nx, int64_t ny, const heat::Coefficients &c, int ra
     d_.coords = {rank / d_.dims[1], rank % d_.dims[1]};
     d_.rows = split_extent(nx, d_.dims[0], d_.coords[0]);
     d_.cols = split_extent(ny, d_.dims[1], d_.coords[1]);
-    stride_ = d_.cols.length + 2;
-    const int64_t rows = d_.rows.length + 2;
+    // Deep halos need every block of a split axis to own at least `depth`
+    // rows (columns): the smallest block of that axis has n / parts.
+    int64_t smallest = INT64_MAX;
+    if (d_.dims[0] > 1) smallest = std::min(smallest, nx / d_.dims[0]);
+    if (d_.dims[1] > 1) smallest = std::min(smallest, ny / d_.dims[1]);
+    max_depth_ = std::min<int64_t>(smallest, heat::default_block_depth);
+    default_depth_ = std::min<int64_t>(max_depth_, smallest / 8);  // at most 1/8 of the block recomputed per side
+    ghost_ = smallest == INT64_MAX ? 1 : std::max<int64_t>(max_depth_, 1);
+    stride_ = d_.cols.length + 2 * ghost_;
+    const int64_t rows = d_.rows.length + 2 * ghost_;
     const size_t bytes = (static_cast<size_t>(rows * stride_) * sizeof(double) + 63) / 64 * 64;
     const size_t row_bytes = static_cast<size_t>(stride_) * sizeof(double);
     const int threads = kernel_threads();
@@ -90,13 +99,20 @@ void HeatField::attach(MPI_Comm comm) {
     if (described.coords != d_.coords)
         fail(HPCFFI_ERR_INTERNAL, "MPI_Cart_coords disagrees with the row-major rank order assumed at allocation");
     d_ = described;
-    halo_ = HaloExchange(cart_.get(), d_);
-    local_block_ = subarray(d_.rows.length + 2, stride_, d_.rows.length, d_.cols.length, 1, 1);
+    halo_ = HaloExchange(cart_.get(), d_, stride_);
+    local_block_ = subarray(d_.rows.length + 2 * ghost_, stride_, d_.rows.length, d_.cols.length, ghost_, ghost_);
 }
 
 void HeatField::mirror_current() {
-    const size_t bytes = static_cast<size_t>((d_.rows.length + 2) * stride_) * sizeof(double);
+    const size_t bytes = static_cast<size_t>((d_.rows.length + 2 * ghost_) * stride_) * sizeof(double);
     std::memcpy(buffers_[1 - current_].get(), current(), bytes);
+}
+
+int64_t HeatField::halo_depth(int64_t nsteps) const {
+    if (nsteps < 2) return 1;
+    const int requested = heat::setting_from_environment("HPCFFI_HEAT_MPI_DEPTH", 1, 1024);
+    const int64_t depth = requested == 0 ? default_depth_ : std::min<int64_t>(requested, max_depth_);
+    return depth >= 2 ? depth : 1;
 }
 
 void HeatField::scatter(const double *global, int root) {
@@ -139,18 +155,53 @@ void HeatField::gather(double *global, int root) const {
 void HeatField::set_local(const double *block) {
     const int64_t lny = d_.cols.length;
     for (int64_t i = 0; i < d_.rows.length; ++i)
-        std::memcpy(current() + (i + 1) * stride_ + 1, block + i * lny, static_cast<size_t>(lny) * sizeof(double));
+        std::memcpy(block_of(current_) + i * stride_, block + i * lny, static_cast<size_t>(lny) * sizeof(double));
     mirror_current();
 }
 
 void HeatField::get_local(double *block) const {
     const int64_t lny = d_.cols.length;
     for (int64_t i = 0; i < d_.rows.length; ++i)
-        std::memcpy(block + i * lny, current() + (i + 1) * stride_ + 1, static_cast<size_t>(lny) * sizeof(double));
+        std::memcpy(block + i * lny, block_of(current_) + i * stride_, static_cast<size_t>(lny) * sizeof(double));
 }
 
-void HeatField::evolve(int64_t nsteps, int threads, double &t_comp, double &t_comm) {
+void HeatField::evolve(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm) {
     if (nsteps <= 0) return;
+    if (depth >= 2)
+        evolve_deep(nsteps, depth, threads, t_comp, t_comm);
+    else
+        evolve_overlapped(nsteps, threads, t_comp, t_comm);
+}
+
+void HeatField::evolve_deep(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm) {
+    const int64_t lnx = d_.rows.length, lny = d_.cols.length;
+    double comm_seconds = 0.0;
+    const double started = MPI_Wtime();
+    for (int64_t done = 0; done < nsteps;) {
+        const int64_t steps = std::min(depth, nsteps - done);
+        if (d_.dims[0] * d_.dims[1] > 1) {  // a single rank has no ghosts to fill
+            const double t = MPI_Wtime();
+            halo_.exchange_deep(block_of(current_), steps);
+            comm_seconds += MPI_Wtime() - t;
+        }
+        // The window: the block plus `steps` ghost layers on the sides that
+        // have a neighbour. Its outer ring is the outermost ghost layer (or
+        // the fixed global boundary), so after `steps` steps the block, which
+        // is `steps` away from any ghost ring, is exact.
+        const int64_t above = d_.up == MPI_PROC_NULL ? 0 : steps, below = d_.down == MPI_PROC_NULL ? 0 : steps;
+        const int64_t left = d_.left == MPI_PROC_NULL ? 0 : steps, right = d_.right == MPI_PROC_NULL ? 0 : steps;
+        const int64_t corner = above * stride_ + left;
+        heat::advance_window(block_of(1 - current_) - corner, block_of(current_) - corner, above + lnx + below,
+                             left + lny + right, stride_, c_, steps, threads);
+        current_ = 1 - current_;
+        done += steps;
+    }
+    const double elapsed = MPI_Wtime() - started;
+    t_comm += comm_seconds;
+    t_comp += elapsed - comm_seconds;
+}
+
+void HeatField::evolve_overlapped(int64_t nsteps, int threads, double &t_comp, double &t_comm) {
     const int64_t lnx = d_.rows.length, lny = d_.cols.length, row0 = d_.rows.begin, col0 = d_.cols.begin;
     const int64_t stride = stride_;
     // Ghosted local indices: block row i is global row row0 + i - 1. Only the
@@ -177,7 +228,9 @@ void HeatField::evolve(int64_t nsteps, int threads, double &t_comp, double &t_co
     const int64_t edge_rows = (top.end - top.begin) + (bottom.end - bottom.begin);
 
     const heat::Coefficients c = c_;
-    double *buffer[2] = {buffers_[current_].get(), buffers_[1 - current_].get()};
+    // Ghosted local indices with a ghost frame of width 1: index (0, 0) is
+    // the corner one ghost layer outside the block.
+    double *buffer[2] = {block_of(current_) - stride - 1, block_of(1 - current_) - stride - 1};
     double comm_seconds = 0.0;
     int mpi_error = MPI_SUCCESS;
     const double started = MPI_Wtime();
@@ -260,7 +313,7 @@ double HeatField::mean(int threads) const {
         check(MPI_Recv(row_sums.data(), static_cast<int>(lnx), MPI_DOUBLE, d_.left, tag_row_sums, comm,
                        MPI_STATUS_IGNORE),
               "MPI_Recv (row sums)");
-    const double *field = current();
+    const double *field = block_of(current_) - stride_ - 1;  // the width-1 frame's corner, as above
     const int64_t stride = stride_;
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (int64_t i = 0; i < lnx; ++i) {

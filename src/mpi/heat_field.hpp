@@ -39,9 +39,17 @@ public:
     // This rank's block (local_nx*local_ny, row-major); local.
     void set_local(const double *block);
     void get_local(double *block) const;
-    // nsteps steps with `threads` OpenMP threads; adds this rank's seconds of
-    // computation and communication to the two counters.
-    void evolve(int64_t nsteps, int threads, double &t_comp, double &t_comm);
+    // The halo depth evolve() will use for nsteps steps: 1 = one exchange per
+    // step, overlapped with the inner update; d >= 2 = d ghost layers
+    // exchanged every d steps (deep halos). Default: at most 16 and at most
+    // 1/8 of the smallest block, or 1 when that is below 2; the environment
+    // variable HPCFFI_HEAT_MPI_DEPTH (1..1024) overrides it, capped at what
+    // the blocks allow. Local, but every rank must use the same value (the
+    // ABI checks that they agree).
+    int64_t halo_depth(int64_t nsteps) const;
+    // nsteps steps with halo depth `depth` and `threads` OpenMP threads; adds
+    // this rank's seconds of computation and communication to the counters.
+    void evolve(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm);
     // Mean of the whole field, bitwise equal to hpcffi_heat_mean on it.
     double mean(int threads) const;
 
@@ -50,6 +58,10 @@ private:
         void operator()(double *p) const noexcept { std::free(p); }
     };
     double *current() const noexcept { return buffers_[current_].get(); }
+    // The block's own (0, 0) in buffer b, inside the ghost frame.
+    double *block_of(int b) const noexcept { return buffers_[b].get() + ghost_ * stride_ + ghost_; }
+    void evolve_overlapped(int64_t nsteps, int threads, double &t_comp, double &t_comm);
+    void evolve_deep(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm);
     // Copy the current block's values into the other buffer, so that both
     // hold the fixed boundary points the stencil never writes.
     void mirror_current();
@@ -57,7 +69,10 @@ private:
     int64_t nx_, ny_;
     heat::Coefficients c_;
     Decomposition d_;
-    int64_t stride_;  // local_ny + 2
+    int64_t max_depth_ = 1;      // deepest halo the blocks allow (<= heat::default_block_depth)
+    int64_t default_depth_ = 1;  // halo depth when the environment does not choose
+    int64_t ghost_ = 1;          // ghost layers on every side: max(max_depth_, 1)
+    int64_t stride_ = 0;         // local_ny + 2 * ghost_
     std::array<std::unique_ptr<double, FreeDeleter>, 2> buffers_;  // ghosted blocks
     int current_ = 0;  // which buffer holds the field
     Comm cart_;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -117,6 +118,24 @@ public:
     ~Threads() { hpcffi_set_num_threads(0); }
     Threads(const Threads &) = delete;
     Threads &operator=(const Threads &) = delete;
+};
+
+// Sets an environment variable for a scope (the library reads its tuning
+// variables at every call), unsetting it after. Empty value: unset.
+class Environment {
+public:
+    Environment(const char *name, const std::string &value) : name_(name) {
+        if (value.empty())
+            unsetenv(name);
+        else
+            setenv(name, value.c_str(), 1);
+    }
+    ~Environment() { unsetenv(name_); }
+    Environment(const Environment &) = delete;
+    Environment &operator=(const Environment &) = delete;
+
+private:
+    const char *name_;
 };
 
 }  // namespace mpitest

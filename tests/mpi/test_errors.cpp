@@ -129,6 +129,13 @@ TEST_F(HeatMpiErrors, EvolveSteps) {
         EXPECT_STATUS_ON_ALL_RANKS(hpcffi_heat_mpi_evolve_steps(handle, on_last_rank() ? -1 : 4, nullptr, nullptr),
                                    HPCFFI_ERR_INVALID_ARGUMENT);
     }
+    if (mpitest::world_size() >= 2) {
+        // Halo depths chosen differently on one rank (its environment) would
+        // mismatch the exchanges: refused everywhere, before any message.
+        mpitest::Environment depth("HPCFFI_HEAT_MPI_DEPTH", on_last_rank() ? "1" : "2");
+        EXPECT_STATUS_ON_ALL_RANKS(hpcffi_heat_mpi_evolve_steps(handle, 4, nullptr, nullptr),
+                                   HPCFFI_ERR_INVALID_ARGUMENT);
+    }
     double t = 0.0;
     EXPECT_STATUS_ON_ALL_RANKS(hpcffi_heat_mpi_evolve_steps(handle, -2, &t, &t), HPCFFI_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(t, 0.0);  // outputs untouched on failure

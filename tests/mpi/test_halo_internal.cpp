@@ -1,5 +1,6 @@
 // test_halo_internal.cpp -- the C++ layer under the ABI: process grid
-// choice, block extents and the ghost values after one halo exchange.
+// choice, block extents and the ghost values after one halo exchange
+// (width 1, and deep halos with corners).
 // Built from the library's sources directly (src/mpi), not through the ABI.
 #include <mpi.h>
 
@@ -80,7 +81,7 @@ TEST(Halo, GhostsHoldTheNeighboursEdgesAfterOneExchange) {
         for (int64_t i = 1; i <= lnx; ++i)
             for (int64_t j = 1; j <= lny; ++j) at(i, j) = global_value(d.rows.begin + i - 1, d.cols.begin + j - 1);
 
-        hm::HaloExchange halo(cart.get(), d);
+        hm::HaloExchange halo(cart.get(), d, stride);
         ASSERT_EQ(halo.start(block.data()), MPI_SUCCESS);
         ASSERT_EQ(halo.finish(), MPI_SUCCESS);
 
@@ -107,5 +108,44 @@ TEST(Halo, GhostsHoldTheNeighboursEdgesAfterOneExchange) {
         EXPECT_EQ(d.down == MPI_PROC_NULL, r0 + lnx == nx);
         EXPECT_EQ(d.left == MPI_PROC_NULL, c0 == 0);
         EXPECT_EQ(d.right == MPI_PROC_NULL, c0 + lny == ny);
+    }
+}
+
+TEST(Halo, DeepHalosHoldTheNeighboursRowsColumnsAndCorners) {
+    // Each case: field shape and halo width; every block of a split axis has
+    // at least `width` rows/columns.
+    struct Case {
+        int64_t nx, ny, width;
+    };
+    for (const Case &k : {Case{12, 9, 2}, Case{40, 33, 5}, Case{9, 40, 3}, Case{16, 16, 1}}) {
+        SCOPED_TRACE(std::to_string(k.nx) + " x " + std::to_string(k.ny) + ", width " + std::to_string(k.width));
+        const std::array<int, 2> dims = hm::process_grid(world_size(), k.nx, k.ny);
+        hm::Comm dup = hm::duplicate(MPI_COMM_WORLD);
+        hm::Comm cart = hm::create_cartesian(dup.get(), dims);
+        const hm::Decomposition d = hm::describe(cart.get(), dims, k.nx, k.ny);
+        const int64_t lnx = d.rows.length, lny = d.cols.length, g = k.width + 1;  // one spare layer
+        const int64_t stride = lny + 2 * g;
+        std::vector<double> buffer(static_cast<size_t>((lnx + 2 * g) * stride), untouched);
+        // Block-relative indices, (0, 0) = the block's first point.
+        auto at = [&](int64_t i, int64_t j) -> double & {
+            return buffer[static_cast<size_t>((i + g) * stride + j + g)];
+        };
+        const int64_t r0 = d.rows.begin, c0 = d.cols.begin;
+        for (int64_t i = 0; i < lnx; ++i)
+            for (int64_t j = 0; j < lny; ++j) at(i, j) = global_value(r0 + i, c0 + j);
+
+        hm::HaloExchange halo(cart.get(), d, stride);
+        halo.exchange_deep(&at(0, 0), k.width);
+
+        // Expected: the global value wherever the point lies within `width`
+        // of the block on sides that have a neighbour (corners included when
+        // both sides do), untouched everywhere else.
+        const int64_t above = d.up == MPI_PROC_NULL ? 0 : k.width, below = d.down == MPI_PROC_NULL ? 0 : k.width;
+        const int64_t left = d.left == MPI_PROC_NULL ? 0 : k.width, right = d.right == MPI_PROC_NULL ? 0 : k.width;
+        for (int64_t i = -g; i < lnx + g; ++i)
+            for (int64_t j = -g; j < lny + g; ++j) {
+                const bool filled = i >= -above && i < lnx + below && j >= -left && j < lny + right;
+                EXPECT_EQ(at(i, j), filled ? global_value(r0 + i, c0 + j) : untouched) << "at " << i << ", " << j;
+            }
     }
 }

@@ -137,6 +137,38 @@ TEST(HeatMpiEvolve, BitwiseEqualToSerialForAnyRanksAndThreads) {
     }
 }
 
+TEST(HeatMpiEvolve, DeepHalosBitwiseEqualToSerial) {
+    // HPCFFI_HEAT_MPI_DEPTH forces the halo depth (capped at what the blocks
+    // allow); 1 is the overlapped one-exchange-per-step path. Step counts
+    // below, at and above the depth, and not multiples of it.
+    const Shape shapes[] = {{64, 50}, {50, 64}, {131, 97}, {20, 13}, {7, 5}};
+    const int64_t step_counts[] = {2, 5, 16, 17, 40};
+    for (const char *depth : {"1", "2", "3", "7", "16"}) {
+        mpitest::Environment scoped_depth("HPCFFI_HEAT_MPI_DEPTH", depth);
+        for (int threads : {1, 2}) {
+            mpitest::Threads scoped(threads);
+            for (const Shape &s : shapes) {
+                const std::vector<double> initial = mpitest::initial_field(s.nx, s.ny);
+                hpcffi_heat_mpi *handle = create(s.nx, s.ny);
+                ASSERT_NE(handle, nullptr);
+                for (int64_t steps : step_counts) {
+                    SCOPED_TRACE(std::to_string(s.nx) + " x " + std::to_string(s.ny) + ", " + std::to_string(steps) +
+                                 " steps, depth " + depth + ", " + std::to_string(threads) + " threads");
+                    ASSERT_EQ(hpcffi_heat_mpi_scatter(handle, initial.data(), 0), HPCFFI_OK) << hpcffi_last_error();
+                    ASSERT_EQ(hpcffi_heat_mpi_evolve_steps(handle, steps, nullptr, nullptr), HPCFFI_OK)
+                        << hpcffi_last_error();
+                    std::vector<double> gathered(mpitest::world_rank() == 0 ? initial.size() : 0);
+                    ASSERT_EQ(hpcffi_heat_mpi_gather(handle, gathered.data(), 0), HPCFFI_OK) << hpcffi_last_error();
+                    if (mpitest::world_rank() == 0) {
+                        EXPECT_TRUE(mpitest::bitwise_equal(gathered, mpitest::serial_result(s.nx, s.ny, steps)));
+                    }
+                }
+                hpcffi_heat_mpi_destroy(handle);
+            }
+        }
+    }
+}
+
 TEST(HeatMpiEvolve, StepsSplitOverCallsEqualOneCall) {
     const int64_t nx = 31, ny = 17;
     const std::vector<double> expected = mpitest::serial_result(nx, ny, 9);
