@@ -21,7 +21,7 @@
 // written once, and the working set (depth-1 levels x 3 rows) stays in cache.
 //
 // To keep the rings in cache on wide fields, the columns are processed in
-// strips of strip_width (default 2048: 15 levels x 3 rows x ~16 KiB); level k of a strip covers the strip's
+// strips of strip_width (see default_blocking()); level k of a strip covers the strip's
 // output columns widened by (depth - k) on each side, so that the final level
 // has all the neighbours it needs (the widening is recomputed by both
 // neighbouring strips: a few percent of extra work). Threads split the output
@@ -114,8 +114,12 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth, int strip) {
     if (nsteps <= 0) return;
-    const int64_t max_depth = depth >= 2 ? depth : default_block_depth;
-    const int64_t strip_width = strip >= 1 ? strip : default_strip_width;
+    const Blocking defaults = default_blocking(nx, ny);
+    // Each thread recomputes depth-1 rows beyond its band: keep that under an
+    // eighth of the band (many threads on a small field).
+    const int64_t band_rows = std::max<int64_t>(nx - 2, 0) / std::max(threads, 1);
+    const int64_t max_depth = depth >= 2 ? depth : std::clamp<int64_t>(band_rows / 8, 2, defaults.depth);
+    const int64_t strip_width = strip >= 1 ? strip : defaults.strip;
     const int64_t ring_width = std::min(strip_width, ny) + 2 * max_depth;
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
@@ -160,7 +164,7 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
 void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
                     int64_t depth, int threads, int strip) {
     if (depth < 1) return;
-    const int64_t strip_width = strip >= 1 ? strip : default_strip_width;
+    const int64_t strip_width = strip >= 1 ? strip : default_blocking(nx, ny).strip;
     const int64_t ring_width = std::min<int64_t>(strip_width, ny) + 2 * depth;
 #pragma omp parallel num_threads(threads)
     {

@@ -52,23 +52,28 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
     }
 }
 
-// The dispatch rule, from bench/run.sh measurements on a 2-core AMD EPYC VM
-// (Zen 4, 1 MiB L2 per core, 32 MiB L3; see bench/README section in the
-// project README for the numbers):
-//  - 2 or more steps on 2 or more threads: blocked. Even when the field sits
-//    in L1/L2 (200x200), one barrier per `depth` steps instead of one per
-//    step is worth the few recomputed halo rows.
-//  - 2 or more steps on 1 thread once the two fields outgrow L2 (> 1 MiB,
-//    from about 260x260): blocked. Sweeps are then bound by L3 or DRAM
-//    bandwidth, and the wavefront makes `depth` steps per trip through memory.
-//    Below that, plain: every sweep is served from L2 and blocking only adds
-//    bookkeeping.
-//  - A single step on fields far beyond L3 (two fields > 64 MiB): streaming,
-//    since non-temporal stores save the write-allocate read (24 -> 16 B/point).
-//    (Multi-step runs finish a remainder of one step with the plain sweep.)
+// The dispatch rule and the blocking parameters, from `heat_bench --tune`
+// (bench/heat_bench.cpp; depth 2-16 x strip 128-2048 at 20^2 to 8192^2) on
+// a 2-core Intel Xeon VM (Sapphire Rapids class: 48 KiB L1d, 2 MiB L2 per
+// core, 260 MiB shared L3); the README's "Performance" section has the table.
+//  - 2 or more steps on 2 or more threads: blocked, from 20x20 up (one
+//    barrier per pass instead of one per step).
+//  - 2 or more steps on 1 thread once the two fields outgrow L1 and L2's
+//    sweet spot (> 128 KiB, from about 90x90): blocked, 1.1x the plain sweep
+//    at 200x200, 1.8x at 2000x2000 and 8192x8192. Below, plain.
+//  - A single step on fields far beyond the cache (two fields > 64 MiB):
+//    streaming, since non-temporal stores save the write-allocate read
+//    (24 -> 16 B/point). (Multi-step runs finish a remainder of one step
+//    with the plain sweep.)
+//  - Blocking depth and strip: depth 6 over 256-column strips while the two
+//    fields fit in 64 MiB (the pass runs from cache; 5 ring levels x 3 rows x
+//    268 doubles = 32 KiB stay in L1); beyond, where every pass is a trip to
+//    DRAM, depth 8 over 128-column strips (24 KiB of rings). Depth 16 with
+//    2048-column strips, the earlier default, was 0.72x at 200x200 and 0.85x
+//    at 2000x2000 with 2 threads.
 namespace {
-constexpr int64_t blocked_min_bytes = int64_t{1} << 20;     // two fields above L2
-constexpr int64_t streaming_min_bytes = int64_t{64} << 20;  // two fields well above L3
+constexpr int64_t blocked_min_bytes = int64_t{128} << 10;   // two fields above L1 + a bit of L2
+constexpr int64_t streaming_min_bytes = int64_t{64} << 20;  // two fields well above a typical L3
 }  // namespace
 
 KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
@@ -76,6 +81,11 @@ KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
     if (nsteps >= 2 && (threads > 1 || two_fields_bytes > blocked_min_bytes)) return KernelPath::blocked;
     if (two_fields_bytes > streaming_min_bytes) return KernelPath::streaming;
     return KernelPath::plain;
+}
+
+Blocking default_blocking(int64_t nx, int64_t ny) {
+    const int64_t two_fields_bytes = 2 * nx * ny * static_cast<int64_t>(sizeof(double));
+    return two_fields_bytes > streaming_min_bytes ? Blocking{8, 128} : Blocking{6, 256};
 }
 
 void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,

@@ -75,9 +75,15 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
 
 // Temporal blocking: passes of `depth` steps (the last pass may be shorter)
 // as a row wavefront over column strips of `strip` output columns; see
-// heat_blocked.cpp. depth <= 1 and strip <= 0 pick the defaults.
-constexpr int default_block_depth = 16;
-constexpr int default_strip_width = 2048;
+// heat_blocked.cpp. depth <= 1 and strip <= 0 pick default_blocking().
+struct Blocking {
+    int depth;  // steps per pass
+    int strip;  // output columns per strip
+};
+// The measured defaults for an nx x ny field (rule in heat_kernel.cpp).
+Blocking default_blocking(int64_t nx, int64_t ny);
+// The deepest halo the MPI field prepares for (its ghost frame).
+constexpr int max_halo_depth = 16;
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth = 0, int strip = 0);
 
@@ -105,8 +111,8 @@ int setting_from_environment(const char *name, long low, long high);
 // environment forces one. The variables are read at every call (a getenv
 // each), so tests and benchmarks can switch paths within one process:
 //   HPCFFI_HEAT_KERNEL       = auto | plain | streaming | blocked
-//   HPCFFI_HEAT_BLOCK_DEPTH  = steps per blocked pass (2..64, default 16)
-//   HPCFFI_HEAT_STRIP_WIDTH  = output columns per blocked strip (1..65536, default 2048)
+//   HPCFFI_HEAT_BLOCK_DEPTH  = steps per blocked pass (2..64, default: default_blocking())
+//   HPCFFI_HEAT_STRIP_WIDTH  = output columns per blocked strip (1..65536, default: default_blocking())
 // Unset, empty or unknown values mean the default. All paths and settings
 // give identical bits.
 void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,

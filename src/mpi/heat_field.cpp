@@ -74,8 +74,11 @@ HeatField::HeatField(int64_t nx, int64_t ny, const heat::Coefficients &c, int ra
     int64_t smallest = INT64_MAX;
     if (d_.dims[0] > 1) smallest = std::min(smallest, nx / d_.dims[0]);
     if (d_.dims[1] > 1) smallest = std::min(smallest, ny / d_.dims[1]);
-    max_depth_ = std::min<int64_t>(smallest, heat::default_block_depth);
-    default_depth_ = std::min<int64_t>(max_depth_, smallest / 8);  // at most 1/8 of the block recomputed per side
+    max_depth_ = std::min<int64_t>(smallest, heat::max_halo_depth);
+    // The serial kernel's depth for a field of this block's size, and at
+    // most 1/8 of the smallest block recomputed per side.
+    const int64_t blocking_depth = heat::default_blocking(d_.rows.length, d_.cols.length).depth;
+    default_depth_ = std::min({max_depth_, blocking_depth, smallest / 8});
     ghost_ = smallest == INT64_MAX ? 1 : std::max<int64_t>(max_depth_, 1);
     stride_ = d_.cols.length + 2 * ghost_;
     const int64_t rows = d_.rows.length + 2 * ghost_;

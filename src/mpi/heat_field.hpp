@@ -41,8 +41,9 @@ public:
     void get_local(double *block) const;
     // The halo depth evolve() will use for nsteps steps: 1 = one exchange per
     // step, overlapped with the inner update; d >= 2 = d ghost layers
-    // exchanged every d steps (deep halos). Default: at most 16 and at most
-    // 1/8 of the smallest block, or 1 when that is below 2; the environment
+    // exchanged every d steps (deep halos). Default: the serial blocking
+    // depth for a field of the block's size, at most 1/8 of the smallest
+    // block, or 1 when that is below 2; the environment
     // variable HPCFFI_HEAT_MPI_DEPTH (1..1024) overrides it, capped at what
     // the blocks allow. Local, but every rank must use the same value (the
     // ABI checks that they agree).
@@ -69,7 +70,7 @@ private:
     int64_t nx_, ny_;
     heat::Coefficients c_;
     Decomposition d_;
-    int64_t max_depth_ = 1;      // deepest halo the blocks allow (<= heat::default_block_depth)
+    int64_t max_depth_ = 1;      // deepest halo the blocks allow (<= heat::max_halo_depth)
     int64_t default_depth_ = 1;  // halo depth when the environment does not choose
     int64_t ghost_ = 1;          // ghost layers on every side: max(max_depth_, 1)
     int64_t stride_ = 0;         // local_ny + 2 * ghost_
