@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -202,7 +203,7 @@ def python_heat(sizes, rounds, seconds, reference, notes):
                     evolve_numba(field, scratch, steps, A * dt, 1.0 / DX2, 1.0 / DY2)
                     return time.perf_counter() - t0
                 run_numba(1)  # compile
-                if threads == 1:
+                if threads == 1 and n == sizes[0]:
                     notes.append(f"Numba {numba.__version__}, threading layer {numba.threading_layer()}")
                 run_numba(check_steps)
                 checks[f"numba_{threads}"] = (float(np.max(np.abs(field - ref) / np.abs(ref)))
@@ -244,6 +245,77 @@ def python_heat(sizes, rounds, seconds, reference, notes):
                             "rounds": rounds, "max_rel_diff_to_hpcffi": checks.get(name),
                             "load_before": before, "load_after": after})
         print(f"  python kernels {n}x{n} done (load {after})", file=sys.stderr)
+    return results
+
+
+# ---- MPI: the C++ driver hpcffi-heat-mpi under mpiexec ---------------------------
+
+# name -> (ranks, threads per rank, extra environment). 2 x 1 and 1 x 2 use the
+# library's default halo depth (deep halos: one exchange per `depth` steps,
+# temporal blocking inside each rank); "overlap" forces one exchange per step,
+# overlapped with the inner update (HPCFFI_HEAT_MPI_DEPTH=1).
+MPI_CONFIGS = {"mpi_2x1": (2, 1, {}), "mpi_1x2": (1, 2, {}), "mpi_2x1_overlap": (2, 1, {"HPCFFI_HEAT_MPI_DEPTH": "1"})}
+
+
+def mpi_heat(apps, sizes, rounds, seconds, cpp_heat, notes):
+    """hpcffi-heat-mpi at each size, checked against the serial driver first.
+
+    Launcher: $MPIEXEC (default mpiexec); ranks are bound to cores when each
+    has one thread ($MPIEXEC_BIND_FLAGS, default "--bind-to core") and left
+    free for a rank with several threads ($MPIEXEC_FREE_FLAGS, default
+    "--bind-to none", threads then pinned by OMP_PROC_BIND=close).
+    """
+    serial, mpi = os.path.join(apps, "hpcffi-heat"), os.path.join(apps, "hpcffi-heat-mpi")
+    if not (os.access(serial, os.X_OK) and os.access(mpi, os.X_OK)):
+        notes.append(f"MPI rows skipped: no {mpi} (built without MPI?)")
+        return []
+    launcher = os.environ.get("MPIEXEC", "mpiexec").split()
+    bind = os.environ.get("MPIEXEC_BIND_FLAGS", "--bind-to core").split()
+    free = os.environ.get("MPIEXEC_FREE_FLAGS", "--bind-to none").split()
+
+    def run(cmd, extra_env):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, **extra_env))
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
+        fom = re.search(r"^figure of merit: ([0-9.]+) Mpts/s", proc.stdout, re.M)
+        mean = re.search(r"^mean temperature: (\S+)", proc.stdout, re.M)
+        return float(fom.group(1)), mean.group(1)
+
+    estimate = {r["nx"]: r["mpts"] for r in cpp_heat if r["kernel"] == "auto" and r["threads"] == 2}
+    results = []
+    for n in sizes:
+        points = (n - 2) * (n - 2)
+        steps = max(16, int(seconds * estimate.get(n, 1000.0) * 1e6 / points))
+        common = ["--nx", str(n), "--ny", str(n), "--steps", str(steps)]
+        commands = {}
+        for name, (ranks, threads, extra) in MPI_CONFIGS.items():
+            if name.endswith("overlap") and n != max(sizes):
+                continue
+            flags = bind if threads == 1 else free
+            env = dict(extra, OMP_PROC_BIND="close", OMP_PLACES="cores") if threads > 1 else dict(extra)
+            commands[name] = ([*launcher, "-n", str(ranks), *flags, mpi, *common, "--threads", str(threads)], env)
+        try:
+            # Correctness first: every configuration prints the serial mean, to the last digit.
+            _, reference_mean = run([serial, *common, "--threads", "1"], {})
+            for name, (cmd, env) in commands.items():
+                _, mean = run(cmd, env)
+                if mean != reference_mean:
+                    notes.append(f"{name} at {n}x{n}: mean {mean} differs from the serial {reference_mean}!")
+            before = loadavg()
+            rates = {name: [] for name in commands}
+            for _ in range(rounds):
+                for name, (cmd, env) in commands.items():
+                    rates[name].append(run(cmd, env)[0])
+            after = loadavg()
+        except (RuntimeError, OSError) as e:
+            notes.append(f"MPI rows at {n}x{n} failed: {e}")
+            continue
+        for name, values in rates.items():
+            ranks, threads, _ = MPI_CONFIGS[name]
+            results.append({"nx": n, "ny": n, "kernel": name, "threads": ranks * threads, "steps": steps,
+                            "mpts": statistics.median(values), "mpts_min": min(values), "mpts_max": max(values),
+                            "rounds": rounds, "mean": reference_mean, "load_before": before, "load_after": after})
+        print(f"  mpi {n}x{n} done (load {after})", file=sys.stderr)
     return results
 
 
@@ -326,7 +398,8 @@ def python_overhead(reps, notes):
         notes.append("Python overhead rows skipped: build-bench/python/hpcffi not built")
         return rows
     for mode in ("api", "abi"):
-        env = dict(os.environ, HPCFFI_MODE=mode, PYTHONPATH=pkg)
+        # Threads placed as in the C++ harness, so the ratio is the Python layer's alone.
+        env = dict(os.environ, HPCFFI_MODE=mode, PYTHONPATH=pkg, OMP_PROC_BIND="close", OMP_PLACES="cores")
         env.pop("HPCFFI_HEAT_KERNEL", None)
         proc = subprocess.run([sys.executable, "-c", OVERHEAD_SCRIPT, str(reps)], env=env, capture_output=True,
                               text=True)
@@ -440,14 +513,17 @@ def analyse(data):
     data["bounds"] = bounds
 
     heat = {}
-    for r in cpp.get("heat", []) + data["python_heat"]:
+    for r in cpp.get("heat", []) + data["python_heat"] + data["mpi_heat"]:
         heat[(r["nx"], r["kernel"], r["threads"])] = r
     sizes = sorted({k[0] for k in heat})
     labels = {"auto": "hpcffi auto", "plain": "hpcffi plain", "streaming": "hpcffi streaming (NT)",
               "blocked": "hpcffi blocked", "single_step_api": "hpcffi single-step API (lesson ABI)",
               "lesson": "lesson C kernel (memcpy, divisions)", "numpy": "NumPy slicing (lesson)",
-              "numba": "Numba njit parallel", "devito": "Devito OpenMP"}
-    order = ["auto", "plain", "streaming", "blocked", "single_step_api", "lesson", "numpy", "numba", "devito"]
+              "numba": "Numba njit parallel", "devito": "Devito OpenMP",
+              "mpi_2x1": "hpcffi MPI 2 ranks x 1 thread (deep halos)", "mpi_1x2": "hpcffi MPI 1 rank x 2 threads",
+              "mpi_2x1_overlap": "hpcffi MPI 2 ranks x 1 thread (1 exchange/step, overlapped)"}
+    order = ["auto", "plain", "streaming", "blocked", "mpi_2x1", "mpi_1x2", "mpi_2x1_overlap", "single_step_api",
+             "lesson", "numpy", "numba", "devito"]
     table = []
     for n in sizes:
         lesson = heat.get((n, "lesson", 1), {}).get("mpts")
@@ -545,6 +621,16 @@ def analyse(data):
                 ahead = all(a and (b is None or a > b) for a, b in zip(mine, o))
                 g(f"{n}x{n}: ahead of {other} at 1 and 2 threads", ahead,
                   " / ".join(f"{fmt(a)} vs {fmt(b)}" for a, b in zip(mine, o)))
+    if 8192 in sizes:
+        v, w = m(8192, "mpi_2x1", 2), m(8192, "mpi_1x2", 2)
+        g("8192x8192: MPI 2 ranks x 1 thread >= 0.9 of 1 rank x 2 threads (deep halos, the library's default depth)",
+          v and w and v >= 0.9 * w, f"{fmt(v)} vs {fmt(w)} = {fmt(ratio(v, w), 2)}"
+          + (f"; one exchange per step: {fmt(m(8192, 'mpi_2x1_overlap', 2))}" if m(8192, "mpi_2x1_overlap", 2) else ""))
+    for o in rows:
+        if o["driver"] == "Python (api mode)":
+            g(f"Python (api) evolve_steps(200) on 200x200 within 1.05x of C++, {o['threads']} thread(s)",
+              o["x_multi"] <= 1.05, f"{o['x_multi']:.2f}x ({o['multi_ms']:.2f} vs "
+              f"{o['multi_ms'] / o['x_multi']:.2f} ms)")
     for row in fib_rows:
         if row.get("n") == 10**7:
             g("exact F(10^7) within 1.1x of direct GMP", row["x"] <= 1.1, f"{row['x']:.3f}x")
@@ -561,7 +647,8 @@ def plot(data, path):
         return None
     rows = [r for r in data["heat_table"] if r["threads"] == 2 or r["kernel"] in ("lesson", "numpy")]
     sizes = sorted({r["n"] for r in rows})
-    kernels = ["auto", "blocked", "streaming", "plain", "single_step_api", "devito", "numba", "lesson", "numpy"]
+    kernels = ["auto", "blocked", "streaming", "plain", "mpi_2x1", "single_step_api", "devito", "numba", "lesson",
+               "numpy"]
     kernels = [k for k in kernels if any(r["kernel"] == k for r in rows)]
     fig, ax = plt.subplots(figsize=(11, 5.5))
     width = 0.8 / len(kernels)
@@ -595,6 +682,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="about one minute: fewer sizes, rounds, shorter runs")
     parser.add_argument("--harness", required=True, help="path of the heat_bench executable")
+    parser.add_argument("--apps", help="folder with hpcffi-heat and hpcffi-heat-mpi (MPI rows)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--command", default="bench/run.sh")
     args = parser.parse_args()
@@ -621,6 +709,9 @@ def main():
 
     print("bench: Python-side kernels ...", file=sys.stderr)
     data["python_heat"] = python_heat(sizes, rounds, seconds, hpcffi_reference_factory(notes), notes)
+    print("bench: MPI driver ...", file=sys.stderr)
+    data["mpi_heat"] = (mpi_heat(args.apps, sizes, rounds, 2 * seconds, data["cpp"].get("heat", []), notes)
+                        if args.apps else [])
     print("bench: Python ints and call overhead ...", file=sys.stderr)
     data["python_fib"] = python_fib([10**6, 10**7], 1 if args.quick else 3)
     data["python_overhead"] = python_overhead(5 if args.quick else 21, notes)
@@ -628,7 +719,7 @@ def main():
 
     loads = [load1(data["load_start"]), load1(data["load_end"]), load1(data["cpp"]["load_start"]),
              load1(data["cpp"]["load_end"])]
-    loads += [load1(r[k]) for r in data["cpp"].get("heat", []) + data["python_heat"]
+    loads += [load1(r[k]) for r in data["cpp"].get("heat", []) + data["python_heat"] + data["mpi_heat"]
               for k in ("load_before", "load_after")]
     data["max_load"] = max(loads)
     data["contended"] = data["max_load"] > (os.cpu_count() or 1) * 0.75
