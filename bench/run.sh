@@ -17,17 +17,20 @@
 #   3. build-bench/bench/: the C++ harness bench/heat_bench.cpp, a separate
 #      CMake project that find_package(hpcffi)s that install.
 #   4. bench/run.py: runs the harness (bandwidth, every heat path, the lesson
-#      kernel, Fibonacci vs GMP, C++ call times), then NumPy / Numba / Devito,
-#      Python ints and the Python call overhead, checks every implementation
-#      against hpcffi before timing it, and writes
+#      kernel, Fibonacci vs GMP), the C++ and Python drivers of the same
+#      evolve interleaved (Python overhead), NumPy / Numba / Devito, the MPI
+#      driver hpcffi-heat-mpi (2 x 1 and 1 x 2), Python ints; checks every
+#      implementation against hpcffi before timing it, and writes
 #      bench/results/bench-<date>-<time>.{json,md,png}; the table is printed too.
 #
-# Timings are medians of interleaved rounds; /proc/loadavg is recorded and a
-# run on a busy machine is flagged "contended". Environment knobs: BENCH_JOBS
-# (build parallelism, default 2). The C++ harness runs with
-# OMP_PROC_BIND=close OMP_PLACES=cores; the Python process does not (binding
-# its main thread would leave Numba one core). hpcffi's own path switches
-# (HPCFFI_HEAT_KERNEL, ...) are set by the harness per measurement.
+# Timings are medians of interleaved rounds; the CPU time other processes
+# used during the run is measured (/proc/stat) and a busy run is flagged
+# "contended". Environment knobs: BENCH_JOBS (build parallelism, default 2);
+# MPIEXEC, MPIEXEC_BIND_FLAGS, MPIEXEC_FREE_FLAGS (see run.py mpi_heat). The
+# C++ harness and both overhead drivers run with OMP_PROC_BIND=close
+# OMP_PLACES=cores; the Python process running NumPy/Numba/Devito does not
+# (binding its main thread would leave Numba one core). hpcffi's own path
+# switches (HPCFFI_HEAT_KERNEL, ...) are set by the harness per measurement.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
