@@ -55,6 +55,14 @@ inline void stream(double *p, vec v) { _mm_stream_pd(p, v); }
 #endif
 
 #if defined(__SSE2__)
+// The incoming row (`down`; up and mid were read one and two rows ago and
+// come from cache) is requested this many doubles (8 KiB) ahead. The hardware
+// prefetcher alone kept the sweep at 0.74 of the non-temporal copy bandwidth
+// at 8192x8192; with this, 871 -> 1085 Mpts/s on 1 thread and 1641 -> 2069 on
+// 2 (heat_bench, distances 64 to 8192 tried). A prefetch past the end of the
+// field is harmless: prefetches never fault.
+constexpr int64_t prefetch_distance = 1024;
+
 void update_row_streaming(double *out, const double *up, const double *mid, const double *down, int64_t j_begin,
                           int64_t j_end, const Coefficients &c) {
     constexpr uintptr_t vector_bytes = simd::width * sizeof(double);
@@ -66,6 +74,7 @@ void update_row_streaming(double *out, const double *up, const double *mid, cons
     const simd::vec two = simd::broadcast(2.0), a_dt = simd::broadcast(c.a_dt);
     const simd::vec inv_dx2 = simd::broadcast(c.inv_dx2), inv_dy2 = simd::broadcast(c.inv_dy2);
     for (; j + simd::width <= j_end; j += simd::width) {
+        _mm_prefetch(reinterpret_cast<const char *>(down + j + prefetch_distance), _MM_HINT_T0);
         const simd::vec centre = simd::load(mid + j);
         const simd::vec two_centre = simd::mul(two, centre);
         const simd::vec vertical = simd::add(simd::sub(simd::load(down + j), two_centre), simd::load(up + j));
