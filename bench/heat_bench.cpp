@@ -296,6 +296,26 @@ void lesson_evolve(double *u, double *u_previous, int nx, int ny, double a, doub
     memcpy(u_previous, u, nx * ny * sizeof(double));
 }
 
+// A plain C++ OpenMP loop, the way a user would write it (the baseline
+// column "plain C++ OpenMP loop" of the performance issue): the lesson's
+// expression with its divisions, one `omp parallel for` per step, buffers
+// swapped instead of copied. Returns the buffer holding the result.
+double *openmp_loop_evolve(double *u, double *u_previous, int64_t nx, int64_t ny, double a, double dt, double dx2,
+                           double dy2, int64_t steps, int threads) {
+    for (int64_t step = 0; step < steps; ++step) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t i = 1; i < nx - 1; ++i)
+            for (int64_t j = 1; j < ny - 1; ++j) {
+                const int64_t ij = i * ny + j;
+                u[ij] = u_previous[ij] + a * dt *
+                                             ((u_previous[ij + ny] - 2 * u_previous[ij] + u_previous[ij - ny]) / dx2 +
+                                              (u_previous[ij + 1] - 2 * u_previous[ij] + u_previous[ij - 1]) / dy2);
+            }
+        std::swap(u, u_previous);
+    }
+    return u_previous;
+}
+
 // The lesson's initial condition flavour: a hot disc in a cold field, with
 // hot boundaries on two sides (any values do for timing; these keep the
 // check against the lesson kernel meaningful).
@@ -310,7 +330,7 @@ void initial_field(double *u, int64_t nx, int64_t ny) {
 }
 
 struct HeatConfig {
-    std::string name;  // plain, streaming, blocked, auto, blocked-d<N>, single_step_api, lesson
+    std::string name;  // plain, streaming, blocked, auto, blocked-d<N>, single_step_api, lesson, openmp_loop
     int threads;
     int64_t steps = 0;
     std::vector<double> seconds;
@@ -352,6 +372,15 @@ double run_heat(HeatSize &s, const HeatConfig &cfg, int64_t steps, double dt) {
                           heat_dx2, heat_dy2);
         return now() - t0;
     }
+    if (cfg.name == "openmp_loop") {
+        std::memcpy(s.scratch.get(), s.initial.get(), bytes);
+        const double t0 = now();
+        const double *result = openmp_loop_evolve(s.scratch.get(), s.field.get(), s.nx, s.ny, heat_a, dt, heat_dx2,
+                                                  heat_dy2, steps, cfg.threads);
+        const double seconds = now() - t0;
+        if (result != s.field.get()) std::memcpy(s.field.get(), result, bytes);
+        return seconds;
+    }
     if (cfg.name == "single_step_api") {
         std::memcpy(s.scratch.get(), s.initial.get(), bytes);
         const double t0 = now();
@@ -386,24 +415,27 @@ void bench_heat(const Options &opt, Json &json) {
                 for (long w : opt.strips)
                     configs.push_back({"blocked-d" + std::to_string(d) + "-w" + std::to_string(w), threads});
             }
-            if (opt.baselines) configs.push_back({"single_step_api", threads});
+            if (opt.baselines) {
+                configs.push_back({"single_step_api", threads});
+                configs.push_back({"openmp_loop", threads});
+            }
         }
         if (opt.baselines) configs.push_back({"lesson", 1});
 
         // Correctness first: every hpcffi path gives the plain path's bits;
-        // the lesson kernel (divisions) agrees to rounding.
+        // the lesson kernel and the OpenMP loop (divisions) agree to rounding.
         const int64_t check_steps = 13;
         std::vector<double> reference(static_cast<size_t>(n * n));
         bool identical = true;
-        double lesson_max_rel = 0.0;
+        double divisions_max_rel = 0.0;  // the kernels with divisions
         for (auto &cfg : configs) {
             run_heat(s, cfg, check_steps, dt);
             if (cfg.name == "plain" && cfg.threads == 1) {
                 std::memcpy(reference.data(), s.field.get(), reference.size() * 8);
-            } else if (cfg.name == "lesson") {
+            } else if (cfg.name == "lesson" || cfg.name == "openmp_loop") {
                 for (size_t k = 0; k < reference.size(); ++k)
-                    lesson_max_rel = std::max(lesson_max_rel,
-                                              std::abs(s.field.get()[k] - reference[k]) / std::abs(reference[k]));
+                    divisions_max_rel = std::max(divisions_max_rel,
+                                                 std::abs(s.field.get()[k] - reference[k]) / std::abs(reference[k]));
             } else if (std::memcmp(reference.data(), s.field.get(), reference.size() * 8) != 0) {
                 identical = false;
                 std::fprintf(stderr, "heat_bench: %s %d threads differs from plain at %ldx%ld\n", cfg.name.c_str(),
@@ -414,7 +446,7 @@ void bench_heat(const Options &opt, Json &json) {
         // Calibrate: steps for about opt.seconds per measurement; multi-step
         // runs use a multiple of 16 steps (the default blocking depth).
         for (auto &cfg : configs) {
-            const bool multi = cfg.name != "lesson" && cfg.name != "single_step_api";
+            const bool multi = cfg.name != "lesson" && cfg.name != "single_step_api" && cfg.name != "openmp_loop";
             int64_t steps = multi ? 16 : 1;
             double t = run_heat(s, cfg, steps, dt);
             while (t < opt.seconds / 4) {
@@ -441,8 +473,9 @@ void bench_heat(const Options &opt, Json &json) {
             json.field("mpts_min", points * cfg.steps / *std::max_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("mpts_max", points * cfg.steps / *std::min_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("rounds", static_cast<long>(cfg.seconds.size()));
-            json.field("identical_to_plain", cfg.name == "lesson" ? false : identical);
-            if (cfg.name == "lesson") json.field("max_rel_diff_to_plain", lesson_max_rel);
+            const bool divisions = cfg.name == "lesson" || cfg.name == "openmp_loop";
+            json.field("identical_to_plain", divisions ? false : identical);
+            if (divisions) json.field("max_rel_diff_to_plain", divisions_max_rel);
             json.field("load_before", load_before);
             json.field("load_after", loadavg());
             json.close();

@@ -498,17 +498,18 @@ def build_report(data):
     # heat
     lines.append("## Heat equation, Mpts/s")
     lines.append("")
-    lines.append("| size | implementation | threads | Mpts/s | x bound 24B | x bound 16B | x plain | x lesson | x NumPy "
-                 "| x Numba | x Devito |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| size | implementation | threads | Mpts/s | x bound 24B | x bound 16B | x plain | x OpenMP loop "
+                 "| x lesson | x NumPy | x Numba | x Devito |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in data["heat_table"]:
         lines.append(f"| {row['size']} | {row['label']} | {row['threads']} | {fmt(row['mpts'])} | "
                      f"{fmt(row['x_bound24'], 2)} | {fmt(row['x_bound16'], 2)} | {fmt(row['x_plain'], 2)} | "
+                     f"{fmt(row['x_loop'], 2)} | "
                      f"{fmt(row['x_lesson'], 1)} | {fmt(row['x_numpy'], 1)} | {fmt(row['x_numba'], 2)} | "
                      f"{fmt(row['x_devito'], 2)} |")
     lines.append("")
     lines.append("x columns: this row's Mpts/s divided by the bound or by that baseline at the same size (plain, "
-                 "Numba, Devito: same thread count; lesson, NumPy: serial). `auto` is what "
+                 "OpenMP loop, Numba, Devito: same thread count; lesson, NumPy: serial). `auto` is what "
                  "`hpcffi_heat_evolve_steps` picks; plain/streaming/blocked are forced with HPCFFI_HEAT_KERNEL.")
     lines.append("")
 
@@ -562,11 +563,12 @@ def analyse(data):
     labels = {"auto": "hpcffi auto", "plain": "hpcffi plain", "streaming": "hpcffi streaming (NT)",
               "blocked": "hpcffi blocked", "single_step_api": "hpcffi single-step API (lesson ABI)",
               "lesson": "lesson C kernel (memcpy, divisions)", "numpy": "NumPy slicing (lesson)",
+              "openmp_loop": "plain C++ OpenMP loop (divisions, parallel for per step)",
               "numba": "Numba njit parallel", "devito": "Devito OpenMP",
               "mpi_2x1": "hpcffi MPI 2 ranks x 1 thread (deep halos)", "mpi_1x2": "hpcffi MPI 1 rank x 2 threads",
               "mpi_2x1_overlap": "hpcffi MPI 2 ranks x 1 thread (1 exchange/step, overlapped)"}
     order = ["auto", "plain", "streaming", "blocked", "mpi_2x1", "mpi_1x2", "mpi_2x1_overlap", "single_step_api",
-             "lesson", "numpy", "numba", "devito"]
+             "openmp_loop", "lesson", "numpy", "numba", "devito"]
     table = []
     for n in sizes:
         lesson = heat.get((n, "lesson", 1), {}).get("mpts")
@@ -581,6 +583,7 @@ def analyse(data):
                               "mpts": r["mpts"], "x_bound24": ratio(r["mpts"], b.get("plain")),
                               "x_bound16": ratio(r["mpts"], b.get("nt")),
                               "x_plain": ratio(r["mpts"], heat.get((n, "plain", t), {}).get("mpts")),
+                              "x_loop": ratio(r["mpts"], heat.get((n, "openmp_loop", t), {}).get("mpts")),
                               "x_lesson": ratio(r["mpts"], lesson), "x_numpy": ratio(r["mpts"], numpy_),
                               "x_numba": ratio(r["mpts"], heat.get((n, "numba", t), {}).get("mpts")),
                               "x_devito": ratio(r["mpts"], heat.get((n, "devito", t), {}).get("mpts"))})
@@ -648,10 +651,15 @@ def analyse(data):
               v >= 0.9 * b["nt"], f"{fmt(v)} Mpts/s = {fmt(ratio(v, b.get('nt')), 2)} of {fmt(b.get('nt'))}")
     for n, want in ((2000, 1.5), (200, 1.2)):
         if n in sizes:
-            for t in (1, 2):
+            for t in (2, 1):
+                # The "plain C++ OpenMP loop" (reciprocals, restrict, one
+                # sweep per step) is hpcffi's plain path, which runs at or above
+                # the figures for it; the division loop is the weaker,
+                # textbook baseline.
                 v, p = m(n, "auto", t), m(n, "plain", t)
-                g(f"{n}x{n} {t} thread(s): auto >= {want}x the plain loop", v and p and v >= want * p,
-                  f"{fmt(v)} vs {fmt(p)} = {fmt(ratio(v, p), 2)}x")
+                g(f"{n}x{n} {t} thread(s): auto >= {want}x the plain one-sweep OpenMP loop", v and p and v >= want * p,
+                  f"{fmt(v)} vs {fmt(p)} = {fmt(ratio(v, p), 2)}x (the textbook loop with divisions: "
+                  f"{fmt(ratio(v, m(n, 'openmp_loop', t)), 2)}x)")
     for n in sizes:
         best = max((m(n, "auto", t) or 0) for t in (1, 2))
         les, npy = m(n, "lesson", 1), m(n, "numpy", 1)
@@ -690,8 +698,8 @@ def plot(data, path):
         return None
     rows = [r for r in data["heat_table"] if r["threads"] == 2 or r["kernel"] in ("lesson", "numpy")]
     sizes = sorted({r["n"] for r in rows})
-    kernels = ["auto", "blocked", "streaming", "plain", "mpi_2x1", "single_step_api", "devito", "numba", "lesson",
-               "numpy"]
+    kernels = ["auto", "blocked", "streaming", "plain", "mpi_2x1", "single_step_api", "openmp_loop", "devito", "numba",
+               "lesson", "numpy"]
     kernels = [k for k in kernels if any(r["kernel"] == k for r in rows)]
     fig, ax = plt.subplots(figsize=(11, 5.5))
     width = 0.8 / len(kernels)
@@ -780,17 +788,19 @@ def main():
             if f["kind"] == "exact" and f["n"] == py["n"] and not f.get("identical", True):
                 notes.append(f"F({py['n']}): hpcffi and GMP digits differ!")
     for r in data["cpp"].get("heat", []):
-        if r["kernel"] != "lesson" and not r["identical_to_plain"]:
+        if r["kernel"] not in ("lesson", "openmp_loop") and not r["identical_to_plain"]:
             notes.append(f"{r['kernel']} {r['threads']}t at {r['nx']}x{r['ny']} NOT bitwise identical to plain!")
     for r in data["python_heat"]:
         d = r.get("max_rel_diff_to_hpcffi")
         if d is not None and d > 1e-9:
             notes.append(f"{r['kernel']} at {r['nx']}x{r['ny']} differs from hpcffi by {d:.2e} (relative)")
-    lesson_diffs = [r["max_rel_diff_to_plain"] for r in data["cpp"].get("heat", []) if r["kernel"] == "lesson"]
+    lesson_diffs = [r["max_rel_diff_to_plain"] for r in data["cpp"].get("heat", [])
+                    if r["kernel"] in ("lesson", "openmp_loop")]
     py_diffs = [r["max_rel_diff_to_hpcffi"] for r in data["python_heat"] if r.get("max_rel_diff_to_hpcffi")
                 is not None]
-    notes.append("checks before timing: every hpcffi path is bitwise identical to plain; lesson kernel max relative "
-                 f"difference {max(lesson_diffs, default=0):.1e}; NumPy/Numba/Devito max relative difference to "
+    notes.append("checks before timing: every hpcffi path is bitwise identical to plain; lesson kernel and "
+                 f"OpenMP loop max relative difference {max(lesson_diffs, default=0):.1e}; NumPy/Numba/Devito max "
+                 "relative difference to "
                  f"hpcffi {max(py_diffs, default=0):.1e} (divisions vs reciprocals, operation order)")
 
     analyse(data)
