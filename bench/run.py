@@ -712,7 +712,7 @@ def plot(data, path):
                     ys.append(r["mpts"])
         label = next(r["label"] for r in rows if r["kernel"] == k)
         label += "" if k in ("lesson", "numpy") else " (2 threads)"
-        ax.bar(xs, ys, width, label=label)
+        ax.bar(xs, ys, width, label=label, color=plt.cm.tab20(k_index % 20))  # distinct colours for up to 20
     b = data["bounds"].get("2")
     if b:
         ax.axhline(b["plain"], color="k", linestyle="--", linewidth=1, label="one-sweep bound, 2 threads, 24 B/pt")

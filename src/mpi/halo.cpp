@@ -1,5 +1,7 @@
-// halo.cpp -- non-blocking Isend/Irecv of edge rows (contiguous) and edge
-// columns (MPI_Type_vector), one tag per direction of travel.
+// halo.cpp -- Isend/Irecv of edge rows (contiguous, or MPI_Type_vector for
+// several) and edge columns (MPI_Type_vector), one tag per direction of
+// travel: the width-1 exchange overlapped with computation, and the blocking
+// deep-halo exchange.
 #include "halo.hpp"
 
 namespace hpcffi::mpi {

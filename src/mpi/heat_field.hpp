@@ -72,7 +72,7 @@ private:
     Decomposition d_;
     int64_t max_depth_ = 1;      // deepest halo the blocks allow (<= heat::max_halo_depth)
     int64_t default_depth_ = 1;  // halo depth when the environment does not choose
-    int64_t ghost_ = 1;          // ghost layers on every side: max(max_depth_, 1)
+    int64_t ghost_ = 1;          // ghost layers on every side: max_depth_ (1 when the field is not split)
     int64_t stride_ = 0;         // local_ny + 2 * ghost_
     std::array<std::unique_ptr<double, FreeDeleter>, 2> buffers_;  // ghosted blocks
     int current_ = 0;  // which buffer holds the field
