@@ -109,6 +109,21 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
     }
 }
 
+// This thread's number and the team's size inside a parallel region.
+std::pair<int, int> thread_and_team() {
+#ifdef _OPENMP
+    return {omp_get_thread_num(), omp_get_num_threads()};
+#else
+    return {0, 1};
+#endif
+}
+
+// The (depth - 1) x 3 ring rows of one thread's passes. Uninitialised: every
+// ring value is written before it is read.
+std::unique_ptr<double[]> allocate_rings(int64_t depth, int64_t ring_width) {
+    return std::unique_ptr<double[]>(new double[static_cast<size_t>((depth - 1) * 3 * ring_width)]);
+}
+
 }  // namespace
 
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
@@ -124,19 +139,14 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
     {
-#ifdef _OPENMP
-        const int thread = omp_get_thread_num(), team = omp_get_num_threads();
-#else
-        const int thread = 0, team = 1;
-#endif
+        const auto [thread, team] = thread_and_team();
         const RowRange band = thread_band(nx, thread, team);
         // Scratch needs the boundary values; each thread copies the rows it
         // will write, so their pages are first touched by that thread.
         for (int64_t i = band.begin; i < band.end; ++i) std::memcpy(scratch + i * ny, field + i * ny, row_bytes);
         if (thread == 0) std::memcpy(scratch, field, row_bytes);
         if (thread == team - 1) std::memcpy(scratch + (nx - 1) * ny, field + (nx - 1) * ny, row_bytes);
-        // Uninitialised: every ring value is written before it is read.
-        const std::unique_ptr<double[]> ring(new double[static_cast<size_t>((max_depth - 1) * 3 * ring_width)]);
+        const std::unique_ptr<double[]> ring = allocate_rings(max_depth, ring_width);
 #pragma omp barrier
 
         double *from = field;
@@ -168,13 +178,8 @@ void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64
     const int64_t ring_width = std::min<int64_t>(strip_width, ny) + 2 * depth;
 #pragma omp parallel num_threads(threads)
     {
-#ifdef _OPENMP
-        const int thread = omp_get_thread_num(), team = omp_get_num_threads();
-#else
-        const int thread = 0, team = 1;
-#endif
-        // Uninitialised: every ring value is written before it is read.
-        const std::unique_ptr<double[]> ring(new double[static_cast<size_t>((depth - 1) * 3 * ring_width)]);
+        const auto [thread, team] = thread_and_team();
+        const std::unique_ptr<double[]> ring = allocate_rings(depth, ring_width);
         wavefront_pass(out, in, nx, ny, stride, c, thread_band(nx, thread, team), depth, strip_width, ring.get(),
                        ring_width);
     }

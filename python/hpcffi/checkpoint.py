@@ -38,11 +38,12 @@ import json
 import os
 import struct
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ._files import atomic_write
 
 __all__ = [
     "MAGIC",
@@ -63,12 +64,6 @@ VERSION = 1
 _PREFIX = struct.Struct("<8sII")
 _DIGEST = 32
 _MAX_HEADER = 1 << 20
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 @dataclass(frozen=True)
@@ -127,32 +122,8 @@ def _encode(step: int, params: RunParams, field: np.ndarray, program: str) -> by
 
 def save(path, field: np.ndarray, step: int, params: RunParams, program: str = "hpcffi") -> None:
     """Write a checkpoint atomically (temp file in the same folder, fsync, os.replace)."""
-    path = Path(path)
     blob = _encode(step, params, field, program)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        directory = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(directory)
-    except OSError:
-        pass
-    finally:
-        os.close(directory)
+    atomic_write(path, lambda handle: handle.write(blob))
 
 
 def _int(header: dict, key: str, path) -> int:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Union
 
 import numpy as np
+
+from ._files import atomic_write
 
 __all__ = [
     "FieldFormatError",
@@ -45,12 +46,6 @@ BOTTLE_HOT = 95.0
 BOTTLE_COLD = 6.0
 
 _HEADER = re.compile(r"^#\s*(\d+)\s+(\d+)\s*$")
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 class FieldFormatError(ValueError):
@@ -168,43 +163,10 @@ def read_text(path: PathLike) -> np.ndarray:
     return field
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, fsync, then rename over path."""
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        descriptor = os.open(directory or ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
 def write_npy(path: PathLike, field: np.ndarray) -> None:
     """Write field as a float64 ``.npy`` file, atomically (temp file + fsync + rename)."""
     array = np.ascontiguousarray(field, dtype=np.float64)
-    _atomic_write(Path(path), lambda handle: np.save(handle, array, allow_pickle=False))
+    atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
 
 
 def write_text(path: PathLike, field: np.ndarray, fmt: str = "%.17g") -> None:
@@ -217,7 +179,7 @@ def write_text(path: PathLike, field: np.ndarray, fmt: str = "%.17g") -> None:
         handle.write(f"# {array.shape[0]} {array.shape[1]}\n".encode())
         np.savetxt(handle, array, fmt=fmt, delimiter=" ")
 
-    _atomic_write(Path(path), write)
+    atomic_write(path, write)
 
 
 def bottle_field(nx: int = 200, ny: int = 200) -> np.ndarray:

@@ -7,8 +7,6 @@ Every function works in place on the caller's arrays (no copies).
 
 import operator
 
-import numpy as np
-
 from . import _arrays
 from ._ffi import ffi, lib
 from .errors import InvalidArgumentError, check

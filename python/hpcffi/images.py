@@ -11,19 +11,12 @@ a reader never sees half an image.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_write
+
 __all__ = ["save_png", "frame_name"]
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def frame_name(step: int) -> str:
@@ -48,16 +41,5 @@ def save_png(path, field: np.ndarray, step: int, *, vmin: float | None = None, v
     axes.set_ylabel("i (row)")
     figure.tight_layout()
 
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    try:
-        os.fchmod(descriptor, 0o666 & ~_umask())  # mkstemp makes 0600
-        with os.fdopen(descriptor, "wb") as handle:
-            figure.savefig(handle, format="png")
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    # Not fsynced: an image lost in a crash is remade by the rerun.
+    atomic_write(path, lambda handle: figure.savefig(handle, format="png"), durable=False)

@@ -129,6 +129,43 @@ def test_write_npy_is_atomic_and_leaves_no_temporaries(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "final.npy"), field * 2)
 
 
+def test_every_output_is_replaced_atomically_with_umask_permissions(tmp_path):
+    """Fields, checkpoints and PNGs all go through hpcffi._files.atomic_write:
+    new files get 0666 minus the umask (not mkstemp's 0600), a failed write
+    keeps the old file and leaves no temporary behind."""
+    from hpcffi import checkpoint, images
+
+    field = np.arange(12.0).reshape(3, 4)
+    params = checkpoint.RunParams(nsteps=5, nx=3, ny=4, a=0.5, dt=1e-5, dx=0.01, dy=0.01,
+                                  initial_sha256=checkpoint.field_digest(field))
+    old_mask = os.umask(0o027)
+    try:
+        fieldio.write_npy(tmp_path / "final.npy", field)
+        fieldio.write_text(tmp_path / "final.dat", field)
+        checkpoint.save(tmp_path / "run.ckpt", field, 2, params)
+        images.save_png(tmp_path / "heat.png", field, 2)
+    finally:
+        os.umask(old_mask)
+    names = ["final.dat", "final.npy", "heat.png", "run.ckpt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    for name in names:
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o640, name
+
+    class Boom(Exception):
+        pass
+
+    def failing(handle):
+        handle.write(b"partial")
+        raise Boom()
+
+    from hpcffi._files import atomic_write
+
+    with pytest.raises(Boom):
+        atomic_write(tmp_path / "final.npy", failing)
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    np.testing.assert_array_equal(np.load(tmp_path / "final.npy"), field)
+
+
 @pytest.mark.parametrize("shape", [(200, 200), (3, 3), (64, 100), (101, 37)])
 def test_bottle_field_shape_and_values(shape):
     field = fieldio.bottle_field(*shape)
