@@ -435,9 +435,11 @@ def checkpoint_case(name, params, options=()):
     check(job_state_now(job) == "RUNNING", f"job {job} is no longer running before the signal: "
           f"use more HEAT_STEPS ({job_state_now(job) or 'finished'})")
     run(["scancel", "--signal=USR1", "--batch", job])
-    wait_until(lambda: re.search(r"requeued job|failed", log_path.read_text()) or job_state_now(job) == "",
+    # Requeued: the log says so (written before `scontrol requeue`, which
+    # ends the script) and the job is pending again.
+    wait_until(lambda: re.search(r"requeueing job|failed", log_path.read_text()) or job_state_now(job) == "",
                "the job to requeue itself")
-    check("requeued job" in log_path.read_text(), f"the job did not requeue itself:\n{log_path.read_text()}")
+    check("requeueing job" in log_path.read_text(), f"the job did not requeue itself:\n{log_path.read_text()}")
     wait_until(lambda: job_state_now(job) == "PENDING", "the requeued job to be pending")
     # Skip the 120 s hold. Not "now": a restart in the same second as the kill
     # is refused by slurmd ("Job credential revoked", 1 s granularity).
@@ -461,7 +463,7 @@ def checkpoint_case(name, params, options=()):
         # The job script's own line after the program stopped (periodic
         # checkpoints of the program may come between USR1 and the stop).
         r"hpcffi-job: [^\n]* checkpoint written at step (\d+)",
-        r"requeued job",
+        r"requeueing job",
         r"\(restart 1\)",
         r"resumed from step (\d+)",
         r"finished",
