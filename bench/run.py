@@ -413,7 +413,7 @@ print(json.dumps(out))
 """
 
 
-def python_overhead(harness, reps, rounds, notes):
+def python_overhead(harness, quick, notes):
     """C++ and Python (api, abi) drivers of the same evolve, side by side.
 
     Each round runs the harness's overhead section and the Python script once
@@ -426,10 +426,11 @@ def python_overhead(harness, reps, rounds, notes):
     if not os.path.isdir(os.path.join(pkg, "hpcffi")):
         notes.append("Python overhead rows skipped: build-bench/python/hpcffi not built")
         return [], []
+    reps, rounds = (5, 2) if quick else (21, 5)  # the harness's --quick also runs 5 reps
     placement = dict(OMP_PROC_BIND="close", OMP_PLACES="cores")  # the same for both drivers
     cpp_rounds, py_rounds = [], {"api": [], "abi": []}
     for _ in range(rounds):
-        proc = subprocess.run([harness, "--sections", "overhead"] + (["--quick"] if reps < 21 else []),
+        proc = subprocess.run([harness, "--sections", "overhead"] + (["--quick"] if quick else []),
                               capture_output=True, text=True, env=dict(os.environ, **placement))
         if proc.returncode != 0:
             notes.append(f"C++ overhead run failed: {proc.stderr.strip()[-200:]}")
@@ -760,8 +761,7 @@ def main():
     print(f"bench: C++ harness done in {time.time() - t0:.0f} s", file=sys.stderr)
 
     print("bench: Python call overhead (C++ and Python drivers interleaved) ...", file=sys.stderr)
-    data["cpp_overhead"], data["python_overhead"] = python_overhead(args.harness, 5 if args.quick else 21,
-                                                                     2 if args.quick else 5, notes)
+    data["cpp_overhead"], data["python_overhead"] = python_overhead(args.harness, args.quick, notes)
     print("bench: Python-side kernels ...", file=sys.stderr)
     data["python_heat"] = python_heat(sizes, rounds, seconds, hpcffi_reference_factory(notes), notes)
     print("bench: MPI driver ...", file=sys.stderr)

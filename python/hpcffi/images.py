@@ -11,7 +11,6 @@ a reader never sees half an image.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ._files import atomic_write
