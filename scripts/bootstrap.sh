@@ -9,14 +9,22 @@
 # MPI as libhpcffi). The venv (.venv, see HPCFFI_VENV) is made from Debian's
 # /usr/bin/python3 with --system-site-packages so it sees those builds, and it
 # adds the test tools from PyPI. Nothing is done when all is present.
+#
+# A second venv, .venv-tools (HPCFFI_TOOLS_VENV), holds the packaging and
+# validation tools from PyPI: build and scikit-build-core (pip/sdist tests),
+# reframe-hpc and easybuild (the `reframe` and `packaging` tests). It is made
+# from Debian's python3 WITHOUT the system site-packages, so their many
+# dependencies (ReFrame's polars, jsonschema, ...) never mix with the
+# project venv's NumPy/cffi/mpi4py.
 set -euo pipefail
 
 project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv_dir=${HPCFFI_VENV:-$project_dir/.venv}
+tools_venv_dir=${HPCFFI_TOOLS_VENV:-$project_dir/.venv-tools}
 check_only=0
 case "${1:-}" in
   --check) check_only=1 ;;
-  -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "bootstrap.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 esac
@@ -29,7 +37,9 @@ debian_packages=(
   slurmctld slurmd slurm-client munge
   lmod
 )
-python_packages=(pytest hypothesis)
+# scikit-build-core in the project venv too: `pip install -e . --no-build-isolation`.
+python_packages=(pytest hypothesis "scikit-build-core>=0.10")
+tools_packages=("build>=1" "scikit-build-core>=0.10" "reframe-hpc>=4.7,<5" "easybuild>=5,<6")
 
 missing=()
 for package in "${debian_packages[@]}"; do
@@ -60,10 +70,23 @@ if [[ ! -x $venv_python ]]; then
   echo "bootstrap: creating venv $venv_dir"
   /usr/bin/python3 -m venv --system-site-packages "$venv_dir"
 fi
-if ! "$venv_python" -c 'import pytest, hypothesis' 2>/dev/null; then
+if ! "$venv_python" -c 'import pytest, hypothesis, scikit_build_core' 2>/dev/null; then
   if ((check_only)); then echo "bootstrap: venv lacks ${python_packages[*]}"; exit 0; fi
   "$venv_python" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi
+# Older builds wrote a .pth pointing the venv at one build tree; the
+# editable install (pip install -e .) and PYTHONPATH replace it.
+rm -f -- "$venv_dir"/lib/python3*/site-packages/hpcffi-build.pth
+
+tools_python=$tools_venv_dir/bin/python
+if ! "$tools_python" -c 'import build, scikit_build_core, reframe, easybuild.framework' 2>/dev/null; then
+  if ((check_only)); then echo "bootstrap: no tools venv with ${tools_packages[*]} at $tools_venv_dir"; exit 0; fi
+  echo "bootstrap: creating tools venv $tools_venv_dir"
+  [[ -x $tools_python ]] || /usr/bin/python3 -m venv "$tools_venv_dir"
+  # --use-pep517: the easybuild packages have no pyproject.toml.
+  "$tools_python" -m pip install --quiet --disable-pip-version-check --use-pep517 "${tools_packages[@]}"
+fi
+
 # The library and mpi4py must speak the same MPI: Debian's mpi4py is built
 # for Debian's Open MPI, which is what CMake finds.
 "$venv_python" - <<'PY'

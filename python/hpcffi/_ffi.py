@@ -25,9 +25,18 @@ the interpreter at exit.
 
 The library path comes from the package, never from the current directory:
 ``HPCFFI_LIBRARY`` if set, else the path recorded by CMake in
-``_build_config.py`` (absolute in the build tree, relative to the package
-directory in an installed tree); it names the versioned SONAME file
-``libhpcffi.so.0``.
+``_build_config.py`` (absolute in the build tree; relative to the folder of
+``_build_config.py`` in a CMake install, where it is ``../../../libhpcffi.so.0``
+or so, and in a wheel, where the library sits next to it); it names the
+versioned SONAME file ``libhpcffi.so.0``. The API extension finds the same
+file through its RPATH (``$ORIGIN``-relative).
+
+The generated files (``_build_config.py``, ``_hpcffi_abi.py``, the
+extension, ``hpcffi_decls.h``, and in a wheel libhpcffi) always sit in one
+folder, which is the package folder except in an editable install
+(``pip install -e .``): there the ``.py`` files stay in the source tree and
+the generated ones are in site-packages. So data is looked up next to
+``_build_config``, not next to this file.
 """
 
 import os
@@ -41,7 +50,8 @@ __all__ = ["MODES", "DEFAULT_MODE", "MODE", "ffi", "lib", "load", "library_path"
 MODES = ("api", "abi", "abi-inline")
 DEFAULT_MODE = "api"
 
-_package_dir = os.path.dirname(os.path.abspath(__file__))
+#: The folder of the generated files (see the module docstring).
+_data_dir = os.path.dirname(os.path.abspath(_build_config.__file__))
 _loaded = {}
 _lock = threading.Lock()
 
@@ -53,13 +63,13 @@ def library_path():
         return os.path.abspath(override)
     path = _build_config.LIBRARY
     if _build_config.LIBRARY_IS_RELATIVE:
-        path = os.path.join(_package_dir, path)
+        path = os.path.join(_data_dir, path)
     return os.path.normpath(path)
 
 
 def header_path():
     """The copy of hpcffi_decls.h shipped inside the package (cdef text for ABI in-line)."""
-    return os.path.join(_package_dir, "hpcffi_decls.h")
+    return os.path.join(_data_dir, "hpcffi_decls.h")
 
 
 def requested_mode():
