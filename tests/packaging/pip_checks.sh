@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pip_checks.sh install|sdist|editable -- hpcffi installed the way Python users do.
+# pip_checks.sh install|sdist|editable|options -- hpcffi installed the way Python users do.
 #
 #   install   `pip install <source dir>` into a fresh venv; then, from another
 #             folder: the three cffi modes import from the wheel, `python -m
@@ -10,6 +10,8 @@
 #             $ORIGIN), header; no libmpi, no modulefiles, no job scripts
 #   editable  `pip install -e <source dir>`: .py files from the source folder,
 #             compiled parts from site-packages, all three modes
+#   options   CMake options through pip: --config-settings=cmake.define.HPCFFI_WITH_MPI=OFF
+#             (and GMP): the library then needs neither libmpi nor libgmp
 #
 # Every venv is made from Debian's /usr/bin/python3 with --system-site-packages,
 # so cffi, NumPy and mpi4py are Debian's (mpi4py matches the library's MPI).
@@ -21,7 +23,7 @@
 set -euo pipefail
 : "${HPCFFI_TEST_SOURCE_DIR:?} ${HPCFFI_TEST_BUILD_DIR:?} ${HPCFFI_TEST_SCRATCH:?} ${HPCFFI_TEST_BUILD_PYTHON:?}"
 src=$HPCFFI_TEST_SOURCE_DIR
-case=${1:?usage: pip_checks.sh install|sdist|editable}
+case=${1:?usage: pip_checks.sh install|sdist|editable|options}
 scratch=$HPCFFI_TEST_SCRATCH/$case
 venv=$scratch/venv
 elsewhere=$scratch/elsewhere
@@ -153,6 +155,21 @@ PY
     [[ $got == "$(build_tree_mean)" ]] || fail "editable install printed '$got'"
     echo "  $got"
     ;;
-  *) fail "unknown case '$case' (install|sdist|editable)" ;;
+  options)
+    make_venv
+    step "pip wheel with --config-settings=cmake.define.HPCFFI_WITH_MPI=OFF and HPCFFI_WITH_GMP=OFF"
+    "$venv/bin/python" -m pip wheel "${pip_opts[@]}" --no-build-isolation --no-deps -w "$scratch/dist" \
+      --config-settings=cmake.define.HPCFFI_WITH_MPI=OFF --config-settings=cmake.define.HPCFFI_WITH_GMP=OFF "$src"
+    wheel=$(echo "$scratch"/dist/hpcffi-*.whl)
+    [[ -f $wheel ]] || fail "no wheel"
+    "$venv/bin/python" -m pip install "${pip_opts[@]}" --no-deps "$wheel"
+    lib=$(echo "$venv"/lib/python3*/site-packages/hpcffi/libhpcffi.so.0)
+    readelf -d "$lib" | grep NEEDED
+    ! readelf -d "$lib" | grep -E 'NEEDED.*lib(mpi|gmp)' || fail "HPCFFI_WITH_MPI/GMP=OFF did not reach CMake"
+    out=$(cd "$elsewhere" && "$venv/bin/python" -c 'import hpcffi; print(hpcffi.has_mpi(), hpcffi.has_gmp(), hpcffi.has_openmp(), hpcffi.fib(90))')
+    echo "  has_mpi has_gmp has_openmp fib(90): $out"
+    [[ $out == "False False True 2880067194370816120" ]] || fail "unexpected capabilities: $out"
+    ;;
+  *) fail "unknown case '$case' (install|sdist|editable|options)" ;;
 esac
 echo "PASS: $case"
