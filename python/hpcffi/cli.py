@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .fields import BACKENDS, LIBRARY_BACKENDS
-from .run import PYTHON_BACKEND_MAX, ConfigError, HeatConfig, StopRequest, run
+from .run import PYTHON_BACKEND_MAX, ConfigError, HeatConfig, StopRequest, run, signal_name
 
 __all__ = ["main", "build_parser", "heat_config", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_CHECKPOINTED"]
 
@@ -246,11 +246,10 @@ def _cmd_heat(args, parser):
     stop = StopRequest().install()
     try:
         result = run(config, comm, stop=stop, log=_out)
-    except ConfigError as error:  # the same on every rank
+    except ConfigError as error:  # the same on every rank: exit 2 everywhere, the message once
         if root:
-            parser.print_usage(sys.stderr)
-            _err("heat", error)
-        return EXIT_USAGE
+            parser.error(str(error))
+        raise SystemExit(EXIT_USAGE) from None
     except (fieldio.FieldFormatError, checkpoint.CheckpointError, hdf5io.HDF5UnavailableError) as error:
         if root:
             _err("heat", error)
@@ -269,6 +268,9 @@ def _cmd_heat(args, parser):
     if result.status == "checkpointed":
         return EXIT_CHECKPOINTED
     if result.status == "stopped":
+        if root:
+            _err("heat", f"stopped by {signal_name(result.signal)} at step {result.step}; no --checkpoint PATH was "
+                         "given, nothing saved")
         return 128 + result.signal
     return EXIT_OK
 

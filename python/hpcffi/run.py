@@ -56,7 +56,7 @@ from . import fieldio, fingerprint, hdf5io, images
 from ._collective import Group
 from .fields import BACKENDS, LIBRARY_BACKENDS, LocalField, MPIField, Physics, max_stable_dt
 
-__all__ = ["HeatConfig", "RunResult", "ConfigError", "StopRequest", "run", "FINAL_NAME", "XDMF_NAME",
+__all__ = ["HeatConfig", "RunResult", "ConfigError", "StopRequest", "run", "signal_name", "FINAL_NAME", "XDMF_NAME",
            "snapshot_name", "DEFAULT_SIZE", "PYTHON_BACKEND_MAX"]
 
 DEFAULT_SIZE = 200              # rows and columns of the built-in field when none is given
@@ -397,10 +397,7 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
             if config.snapshot_every and step % config.snapshot_every == 0:
                 hdf5io.write_field(output_dir / snapshot_name(step), holder, _field_attrs(params, step))
             if signum:  # (a signal during the last chunk: just finish)
-                if checkpoint_path is None:
-                    if say:
-                        say(f"stopped by {signal_name(signum)} at step {step}; no checkpoint path was given, "
-                            "nothing saved")
+                if checkpoint_path is None:  # the caller says so (status "stopped")
                     return RunResult("stopped", step, config.steps, signal=signum, resumed_from=resumed_from)
                 ckpt.save(checkpoint_path, holder, step, params)
                 if say:
