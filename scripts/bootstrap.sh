@@ -34,6 +34,7 @@ debian_packages=(
   libgmp-dev libgtest-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev libpmix-dev
   python3 python3-dev python3-venv python3-cffi python3-numpy python3-mpi4py python3-matplotlib
+  python3-h5py-serial python3-h5py-mpi
   slurmctld slurmd slurm-client munge
   lmod
 )
@@ -89,7 +90,11 @@ fi
 
 # The library and mpi4py must speak the same MPI: Debian's mpi4py is built
 # for Debian's Open MPI, which is what CMake finds.
-"$venv_python" - <<'PY'
-import cffi, numpy, mpi4py
-print(f"bootstrap: venv ready (cffi {cffi.__version__}, numpy {numpy.__version__}, mpi4py {mpi4py.__version__})")
+# h5py likewise: Debian's MPI build (python3-h5py-mpi) is the one built for
+# that Open MPI; hpcffi asks for it with H5PY_ALWAYS_USE_MPI in parallel runs.
+H5PY_ALWAYS_USE_MPI=1 "$venv_python" - <<'PY'
+import cffi, numpy, mpi4py, h5py
+assert h5py.get_config().mpi, "h5py without MPI: install python3-h5py-mpi"
+print(f"bootstrap: venv ready (cffi {cffi.__version__}, numpy {numpy.__version__}, mpi4py {mpi4py.__version__}, "
+      f"h5py {h5py.__version__} with MPI)")
 PY

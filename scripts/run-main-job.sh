@@ -39,7 +39,7 @@ if reaches_cluster; then
   job=${job%%;*}
   echo "$prog: submitted job $job to $(scontrol show config 2>/dev/null | sed -n 's/^ClusterName *= *//p')"
   echo "  follow it:   squeue --job $job   (log: $root/heat-$job.out)"
-  echo "  outputs:     $root/heat-$job/ (heat_*.png, final.npy, heat.ckpt)"
+  echo "  outputs:     $root/heat-$job/ (heat_*.png, final.h5, heat-checkpoint.h5)"
   exit 0
 fi
 
@@ -72,6 +72,6 @@ sed 's/^/  | /' "$log" 2>/dev/null || echo "  (no log)"
 out=$root/heat-$job
 echo "$prog: outputs"
 echo "  log:          $log"
-echo "  final field:  $out/final.npy"
+echo "  final field:  $out/final.h5"
 echo "  images:       $(cd "$out" 2>/dev/null && ls heat_*.png 2>/dev/null | tr '\n' ' ') (in $out)"
 exit "$rc"

@@ -22,7 +22,17 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_path(path) -> None:
+    """Flush a file's data to disk (a file written by another library, e.g. HDF5)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (best effort)."""
     try:
         descriptor = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -55,4 +65,4 @@ def atomic_write(path, write: Callable[[BinaryIO], object], *, durable: bool = T
             pass
         raise
     if durable:
-        _fsync_directory(folder)
+        fsync_directory(folder)

@@ -1,69 +1,59 @@
-"""Checkpoints of a heat run: one self-checking binary file, written atomically.
+"""Checkpoints of a heat run: HDF5 files written and read block by block, on any rank count.
 
-File format (version 1), all integers little-endian::
+A checkpoint is an HDF5 file in the layout of :mod:`hpcffi.hdf5io` (dataset
+``/field``: the whole nx x ny float64 field, no ghost layers) with these
+attributes on the file:
 
-    offset  size  content
-    0       8     magic b"HPCFFICK"
-    8       4     uint32 format version (1)
-    12      4     uint32 H, length of the header
-    16      H     header: UTF-8 JSON object, keys
-                    step    int    steps already done (0 <= step <= nsteps)
-                    nsteps  int    the run's target step count
-                    nx, ny  int    field shape (nx rows of ny values)
-                    a, dt, dx, dy  float (JSON floats round-trip exactly)
-                    initial_sha256 hex SHA-256 of the run's initial field
-                                   (float64 little-endian bytes), "" if unknown
-                    dtype   "<f8"
-                    field_sha256   hex SHA-256 of the field bytes
-                    program        free text (who wrote it), not checked
-    16+H    8*nx*ny  the field, float64 little-endian, row-major
-    end-32  32    SHA-256 of every byte before it (header and field)
+=====================  ======================================================
+``format``             ``"hpcffi-checkpoint"``
+``format_version``     2 (version 1 was a single-process binary format)
+``step``, ``nsteps``   steps done, the run's target (0 <= step <= nsteps)
+``nx``, ``ny``         the field's shape (equal to the dataset's)
+``a, dt, dx, dy``      the scheme's parameters (float64, compared bit for bit)
+``initial_fingerprint``  :mod:`hpcffi.fingerprint` of the run's initial field
+``field_fingerprint``    the same fingerprint of the stored field
+``hpcffi_version``     the version that wrote it; ``program``: free text
+=====================  ======================================================
 
-Both checksums are verified on load; any mismatch, truncation, unknown magic or
-version raises :class:`CheckpointError` (never a silently wrong field).
-:func:`validate` then compares the run parameters with the command line's,
-exactly (floats bit for bit), and raises :class:`CheckpointMismatch` naming
-every parameter that differs.
+Written by p ranks (each its block, collectively), it is read by q ranks (each
+only its block), or by one process: the fingerprints are sums over blocks, the
+same for every decomposition. :func:`load_into` checks the attributes, the
+field's fingerprint and that every value is finite; any problem raises
+:class:`CheckpointError` on every rank with the same message (never a silently
+wrong field, never a hang). :func:`validate` names every parameter that differs
+from the resuming run's (:class:`CheckpointMismatch`).
 
-:func:`save` writes a temporary file in the checkpoint's folder, fsyncs it,
-renames it over the old checkpoint with ``os.replace`` and fsyncs the folder:
-after a crash at any moment the path holds either the old or the new
-checkpoint, complete.
+:func:`save` is atomic (see :func:`hpcffi.hdf5io.write_field`): after a crash at
+any moment the path holds the old or the new checkpoint, complete.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import struct
 import sys
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write
+from . import fingerprint, hdf5io
 
 __all__ = [
-    "MAGIC",
-    "VERSION",
+    "FORMAT",
+    "FORMAT_VERSION",
     "RunParams",
-    "Checkpoint",
+    "CheckpointInfo",
     "CheckpointError",
     "CheckpointMismatch",
     "save",
-    "field_digest",
-    "program_name",
-    "load",
+    "read_info",
     "validate",
+    "load_into",
+    "program_name",
 ]
 
-MAGIC = b"HPCFFICK"
-VERSION = 1
-_PREFIX = struct.Struct("<8sII")
-_DIGEST = 32
-_MAX_HEADER = 1 << 20
+FORMAT = "hpcffi-checkpoint"
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -77,123 +67,109 @@ class RunParams:
     dt: float
     dx: float
     dy: float
-    #: SHA-256 of the initial field (see field_digest): a resumed run must start from the same input.
-    initial_sha256: str = ""
+    #: :mod:`hpcffi.fingerprint` of the initial field (16 hex digits): a resumed run must start from the same input.
+    initial_fingerprint: str = ""
 
 
 @dataclass(frozen=True)
-class Checkpoint:
+class CheckpointInfo:
+    """A checkpoint's attributes, checked for consistency (the field itself not read)."""
+
     step: int
     params: RunParams
-    field: np.ndarray
+    field_fingerprint: str
+    hpcffi_version: str
+    program: str
 
 
 class CheckpointError(Exception):
-    """A checkpoint file that cannot be trusted (corrupt, truncated, wrong format)."""
+    """A checkpoint file that cannot be trusted (corrupt, truncated, not a checkpoint)."""
 
     def __init__(self, path, reason: str):
         self.path = os.fspath(path)
         self.reason = reason
         super().__init__(f"checkpoint {self.path}: {reason}")
 
+    def __reduce__(self):  # keeps (path, reason) when the error travels to other MPI ranks
+        return (type(self), (self.path, self.reason))
+
 
 class CheckpointMismatch(CheckpointError):
     """A valid checkpoint written by a run with other parameters."""
 
 
-def field_digest(field: np.ndarray) -> str:
-    """Hex SHA-256 of a field's float64 little-endian row-major bytes."""
-    return hashlib.sha256(np.ascontiguousarray(field, dtype="<f8").tobytes()).hexdigest()
+def program_name() -> str:
+    return f"hpcffi (python {sys.version_info.major}.{sys.version_info.minor})"
 
 
-def _encode(step: int, params: RunParams, field: np.ndarray, program: str) -> bytes:
-    data = np.ascontiguousarray(field, dtype="<f8")
-    if data.shape != (params.nx, params.ny):
-        raise ValueError(f"field shape {data.shape} does not match nx, ny = {params.nx}, {params.ny}")
+def save(path, holder, step: int, params: RunParams, program: str | None = None) -> None:
+    """Write the holder's field as a checkpoint after ``step`` steps (collective, atomic)."""
+    from ._build_config import VERSION
+
     if not 0 <= step <= params.nsteps:
         raise ValueError(f"step {step} outside 0..{params.nsteps}")
-    raw = data.tobytes()
-    header = dict(asdict(params), step=int(step), dtype="<f8",
-                  field_sha256=hashlib.sha256(raw).hexdigest(), program=program)
-    header_bytes = json.dumps(header, sort_keys=True).encode()
-    body = _PREFIX.pack(MAGIC, VERSION, len(header_bytes)) + header_bytes + raw
-    return body + hashlib.sha256(body).digest()
+    if tuple(holder.shape) != (params.nx, params.ny):
+        raise ValueError(f"field shape {holder.shape} does not match nx, ny = {params.nx}, {params.ny}")
+    group = holder.group
+    block = holder.block
+    local = fingerprint.block_sum(holder.get_block(), block.row0, block.col0, params.ny)
+    digest = fingerprint.to_text(fingerprint.combine(group.allgather(local)))
+    attrs = dict(asdict(params), format=FORMAT, format_version=FORMAT_VERSION, step=int(step),
+                 field_fingerprint=digest, hpcffi_version=VERSION, program=program or program_name())
+    hdf5io.write_field(path, holder, attrs)
 
 
-def save(path, field: np.ndarray, step: int, params: RunParams, program: str = "hpcffi") -> None:
-    """Write a checkpoint atomically (temp file in the same folder, fsync, os.replace)."""
-    blob = _encode(step, params, field, program)
-    atomic_write(path, lambda handle: handle.write(blob))
+def _int(attrs, key, path):
+    value = attrs.get(key)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise CheckpointError(path, f"attribute {key!r} missing or not an integer")
+    return int(value)
 
 
-def _int(header: dict, key: str, path) -> int:
-    value = header.get(key)
-    if type(value) is not int:
-        raise CheckpointError(path, f"header field {key!r} missing or not an integer")
-    return value
-
-
-def _float(header: dict, key: str, path) -> float:
-    value = header.get(key)
-    if type(value) not in (int, float):
-        raise CheckpointError(path, f"header field {key!r} missing or not a number")
+def _float(attrs, key, path):
+    value = attrs.get(key)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CheckpointError(path, f"attribute {key!r} missing or not a number")
     return float(value)
 
 
-def _text(header: dict, key: str, path) -> str:
-    value = header.get(key, "")
+def _text(attrs, key, path, default=None):
+    value = attrs.get(key, default)
     if not isinstance(value, str):
-        raise CheckpointError(path, f"header field {key!r} is not a string")
+        raise CheckpointError(path, f"attribute {key!r} missing or not a string")
     return value
 
 
-def load(path) -> Checkpoint:
-    """Read and verify a checkpoint; raise CheckpointError if anything is wrong."""
-    path = Path(path)
+def read_info(path) -> CheckpointInfo:
+    """Read and check a checkpoint's attributes (one process; the field is not read)."""
+    if not os.path.exists(path):
+        raise CheckpointError(path, "no such file")
     try:
-        blob = path.read_bytes()
-    except OSError as error:
-        raise CheckpointError(path, f"cannot read: {error.strerror or error}") from None
-    if len(blob) < _PREFIX.size + _DIGEST:
-        raise CheckpointError(path, f"too short to be a checkpoint ({len(blob)} bytes)")
-    magic, version, header_length = _PREFIX.unpack_from(blob)
-    if magic != MAGIC:
-        raise CheckpointError(path, f"not an hpcffi checkpoint (magic {magic!r}, expected {MAGIC!r})")
-    if version != VERSION:
-        raise CheckpointError(path, f"format version {version}, this program reads version {VERSION}")
-    body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
-    if hashlib.sha256(body).digest() != digest:
-        raise CheckpointError(path, "checksum mismatch: the file is corrupt or truncated")
-    if header_length > _MAX_HEADER or _PREFIX.size + header_length > len(body):
-        raise CheckpointError(path, f"header length {header_length} is impossible")
-    try:
-        header = json.loads(body[_PREFIX.size:_PREFIX.size + header_length].decode())
-    except (UnicodeDecodeError, ValueError) as error:
-        raise CheckpointError(path, f"unreadable header ({error})") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(path, "header is not a JSON object")
+        attrs = hdf5io.read_attrs(path)
+        shape = hdf5io.read_shape(path)
+    except ValueError as error:
+        raise CheckpointError(path, f"not an hpcffi checkpoint: {error}") from None
+    if attrs.get("format") != FORMAT:
+        raise CheckpointError(path, f"not an hpcffi checkpoint (attribute 'format' is {attrs.get('format')!r}, "
+                                    f"expected {FORMAT!r})")
+    version = _int(attrs, "format_version", path)
+    if version != FORMAT_VERSION:
+        raise CheckpointError(path, f"format version {version}, this program reads version {FORMAT_VERSION}")
     params = RunParams(
-        nsteps=_int(header, "nsteps", path), nx=_int(header, "nx", path), ny=_int(header, "ny", path),
-        a=_float(header, "a", path), dt=_float(header, "dt", path),
-        dx=_float(header, "dx", path), dy=_float(header, "dy", path),
-        initial_sha256=_text(header, "initial_sha256", path),
-    )
-    step = _int(header, "step", path)
-    if header.get("dtype") != "<f8":
-        raise CheckpointError(path, f"field dtype {header.get('dtype')!r}, expected '<f8'")
+        nsteps=_int(attrs, "nsteps", path), nx=_int(attrs, "nx", path), ny=_int(attrs, "ny", path),
+        a=_float(attrs, "a", path), dt=_float(attrs, "dt", path), dx=_float(attrs, "dx", path),
+        dy=_float(attrs, "dy", path), initial_fingerprint=_text(attrs, "initial_fingerprint", path, ""))
+    step = _int(attrs, "step", path)
     if params.nx < 3 or params.ny < 3:
         raise CheckpointError(path, f"field shape {params.nx} x {params.ny} is below 3 x 3")
+    if shape != (params.nx, params.ny):
+        raise CheckpointError(path, f"the field dataset is {shape[0]} x {shape[1]} but the attributes say "
+                                    f"{params.nx} x {params.ny}")
     if not 0 <= step <= params.nsteps:
         raise CheckpointError(path, f"step {step} outside 0..{params.nsteps}")
-    raw = body[_PREFIX.size + header_length:]
-    if len(raw) != 8 * params.nx * params.ny:
-        raise CheckpointError(path, f"field has {len(raw)} bytes, expected {8 * params.nx * params.ny}")
-    if hashlib.sha256(raw).hexdigest() != header.get("field_sha256"):
-        raise CheckpointError(path, "field checksum mismatch")
-    field = np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(params.nx, params.ny)
-    if not np.isfinite(field).all():
-        raise CheckpointError(path, "the field holds non-finite values")
-    return Checkpoint(step=step, params=params, field=field)
+    return CheckpointInfo(step=step, params=params, field_fingerprint=_text(attrs, "field_fingerprint", path),
+                          hpcffi_version=_text(attrs, "hpcffi_version", path, ""),
+                          program=_text(attrs, "program", path, ""))
 
 
 def _same(x, y) -> bool:
@@ -202,23 +178,55 @@ def _same(x, y) -> bool:
     return x == y
 
 
-def validate(checkpoint: Checkpoint, expected: RunParams, path) -> None:
-    """Raise CheckpointMismatch naming every parameter that differs from expected."""
-    got = asdict(checkpoint.params)
+def validate(info: CheckpointInfo, expected: RunParams, path) -> None:
+    """Raise CheckpointMismatch naming every parameter that differs from ``expected``."""
+    got = asdict(info.params)
     want = asdict(expected)
     differences = []
     for key in want:
         if _same(got[key], want[key]):
             continue
-        if key == "initial_sha256":
+        if key == "initial_fingerprint":
             differences.append("the initial field differs (another INPUT file, or another --nx/--ny?)")
         else:
-            differences.append(f"{key} is {got[key]!r} in the checkpoint but {want[key]!r} on the command line")
+            differences.append(f"{key} is {got[key]!r} in the checkpoint but {want[key]!r} in this run")
     if differences:
         raise CheckpointMismatch(
             path, "written by a different run: " + "; ".join(differences)
-            + " (use the original options, or another --checkpoint path)")
+            + " (use the original options, or another checkpoint path)")
 
 
-def program_name() -> str:
-    return f"hpcffi (python {sys.version_info.major}.{sys.version_info.minor})"
+def load_into(path, holder, expected: RunParams) -> int:
+    """Check the checkpoint at ``path`` against ``expected`` and load its field into ``holder``.
+
+    Collective: every rank reads only its own block. Returns the checkpoint's
+    step. Raises CheckpointError (or CheckpointMismatch) with the same message
+    on every rank.
+    """
+    group = holder.group
+
+    def check_attributes():
+        info = read_info(path)
+        validate(info, expected, path)
+        return info
+
+    info = group.agree(check_attributes)
+
+    def read():
+        try:
+            return hdf5io.read_block(path, group, holder.block)
+        except (ValueError, OSError, KeyError, RuntimeError) as error:
+            raise CheckpointError(path, f"cannot read the field (truncated or damaged file?): {error}") from None
+
+    block_data = group.agree(read)
+    block = holder.block
+    local = fingerprint.block_sum(block_data, block.row0, block.col0, expected.ny)
+    finite = bool(np.isfinite(block_data).all())
+    digest = fingerprint.to_text(fingerprint.combine(group.allgather(local)))
+    if not all(group.allgather(finite)):
+        raise CheckpointError(path, "the field holds non-finite values")
+    if digest != info.field_fingerprint:
+        raise CheckpointError(path, f"field fingerprint mismatch (stored {info.field_fingerprint}, computed "
+                                    f"{digest}): the file is corrupt or was changed")
+    holder.set_block(block_data)
+    return info.step

@@ -5,10 +5,20 @@ Formats
 ``.npy``
     A 2D NumPy array of any real dtype (converted to float64), loaded with
     ``allow_pickle=False``.
+``.h5`` / ``.hdf5``
+    The dataset ``/field`` (2D, real) of an HDF5 file, e.g. a final field or a
+    checkpoint of an earlier run (see :mod:`hpcffi.hdf5io`).
 Text (the lesson's format, any other suffix, e.g. ``.dat``)
     First line ``# nx ny``; then ``nx`` lines of ``ny`` whitespace-separated
     numbers each (row ``i`` of the field, row-major like the C ABI). Blank lines
-    after the last row are allowed; anything else after it is an error.
+    after the last row are allowed; anything else after it is an error. Text
+    is read by one process (and scattered in MPI runs): it is meant for small
+    fields. A header that announces more than the machine's memory is refused.
+
+Distributed runs read per block: :func:`read_block` reads one rank's rows and
+columns of a ``.npy`` file (memory-mapped) or of an ``.h5`` file (a hyperslab);
+:func:`bottle_block` makes one block of the built-in field; :func:`probe_shape`
+reads only a file's header.
 
 Every field must be at least 3 x 3 and contain only finite values. Any problem
 raises :class:`FieldFormatError`, whose message starts with ``FILE:LINE:`` (or
@@ -30,11 +40,15 @@ from ._files import atomic_write
 __all__ = [
     "FieldFormatError",
     "read_field",
+    "probe_shape",
+    "read_block",
+    "reads_per_block",
     "read_text",
     "read_npy",
     "write_text",
     "write_npy",
     "bottle_field",
+    "bottle_block",
     "BOTTLE_HOT",
     "BOTTLE_COLD",
 ]
@@ -58,13 +72,125 @@ class FieldFormatError(ValueError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):  # keeps (path, line, reason) when the error travels to other MPI ranks
+        return (type(self), (self.path, self.line, self.reason))
+
+
+_HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return "npy"
+    if suffix in _HDF5_SUFFIXES:
+        return "h5"
+    return "text"
+
+
+def reads_per_block(path: PathLike) -> bool:
+    """True for formats that :func:`read_block` reads block by block (``.npy``, ``.h5``), False for text."""
+    return _kind(Path(path)) != "text"
+
 
 def read_field(path: PathLike) -> np.ndarray:
-    """Read a field from ``.npy`` or the lesson's text format (by suffix)."""
+    """Read a whole field from ``.npy``, ``.h5`` or the lesson's text format (by suffix)."""
     path = Path(path)
-    if path.suffix.lower() == ".npy":
+    kind = _kind(path)
+    if kind == "npy":
         return read_npy(path)
+    if kind == "h5":
+        shape = probe_shape(path)
+        from .fields import Block  # noqa: PLC0415
+
+        return read_block(path, Block(0, 0, *shape))
     return read_text(path)
+
+
+def probe_shape(path: PathLike) -> tuple[int, int]:
+    """``(nx, ny)`` of a field file from its header only (checked: 2D, real, at least 3 x 3)."""
+    path = Path(path)
+    kind = _kind(path)
+    if kind == "npy":
+        _, shape = _npy_header(path)
+    elif kind == "h5":
+        from . import hdf5io  # noqa: PLC0415
+
+        try:
+            shape = hdf5io.read_shape(path)
+        except ValueError as error:
+            raise FieldFormatError(path, None, str(error).removeprefix(f"{path}: ")) from None
+        except hdf5io.HDF5UnavailableError as error:
+            raise FieldFormatError(path, None, f"cannot read HDF5 input: {error}") from None
+    else:
+        shape = _text_header(path)[0]
+    _check_shape(path, None, shape)
+    return shape
+
+
+def read_block(path: PathLike, block, group=None) -> np.ndarray:
+    """Rows ``block.rows`` and columns ``block.cols`` of a ``.npy`` or ``.h5`` field, as float64.
+
+    ``.npy`` files are memory-mapped: only the block's pages are read. ``.h5``
+    files are read as a hyperslab, collectively over ``group``'s ranks when it
+    is an MPI group (every rank must call). Non-finite values are refused.
+    """
+    path = Path(path)
+    kind = _kind(path)
+    if kind == "npy":
+        mapped = _npy_map(path)
+        data = np.array(mapped[block.rows, block.cols], dtype=np.float64)
+        del mapped
+    elif kind == "h5":
+        from . import hdf5io  # noqa: PLC0415
+        from ._collective import Group  # noqa: PLC0415
+
+        try:
+            data = hdf5io.read_block(path, group or Group(None), block)
+        except ValueError as error:
+            raise FieldFormatError(path, None, str(error).removeprefix(f"{path}: ")) from None
+    else:
+        raise FieldFormatError(path, None, "the text format is read whole (read_text), not per block")
+    bad = np.argwhere(~np.isfinite(data))
+    if bad.size:
+        i, j = (int(v) for v in bad[0])
+        raise FieldFormatError(path, None, f"non-finite value {data[i, j]!r} at row {block.row0 + i}, "
+                                           f"column {block.col0 + j}")
+    return data
+
+
+def _npy_header(path: Path):
+    try:
+        with open(path, "rb") as handle:
+            try:
+                version = np.lib.format.read_magic(handle)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+                elif version == (2, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+            except ValueError as error:
+                raise FieldFormatError(path, None, f"not a valid .npy array ({error})") from None
+    except OSError as error:
+        raise _open_error(path, error) from None
+    if dtype.hasobject:
+        raise FieldFormatError(path, None, "the array holds Python objects (pickles are never loaded)")
+    if len(shape) != 2:
+        raise FieldFormatError(path, None, f"expected a 2D array, got shape {shape}")
+    if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)):
+        raise FieldFormatError(path, None, f"expected real numbers, got dtype {dtype}")
+    return dtype, tuple(int(n) for n in shape)
+
+
+def _npy_map(path: Path):
+    _npy_header(path)
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except OSError as error:
+        raise _open_error(path, error) from None
+    except ValueError as error:  # truncated data
+        raise FieldFormatError(path, None, f"not a valid .npy array ({error})") from None
 
 
 def _open_error(path: Path, error: OSError) -> FieldFormatError:
@@ -121,6 +247,42 @@ def _parse_row(path: Path, lineno: int, text: str, ny: int) -> np.ndarray:
     return row
 
 
+def _available_memory() -> int | None:
+    """Bytes this process could still allocate: MemAvailable from /proc/meminfo (None if unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _parse_header(path: Path, header: str):
+    if not header:
+        raise FieldFormatError(path, 1, "empty file; expected a header line '# nx ny'")
+    match = _HEADER.match(header.strip())
+    if not match:
+        raise FieldFormatError(
+            path, 1, f"expected a header line '# nx ny' (two positive integers), got {header.strip()[:60]!r}"
+        )
+    nx, ny = int(match.group(1)), int(match.group(2))
+    _check_shape(path, 1, (nx, ny))
+    return nx, ny
+
+
+def _text_header(path: Path):
+    try:
+        with open(path, "r", encoding="utf-8", errors="strict") as handle:
+            header = handle.readline(4096)
+    except UnicodeDecodeError as error:
+        raise FieldFormatError(path, None, f"not a text file ({error.reason})") from None
+    except OSError as error:
+        raise _open_error(path, error) from None
+    return _parse_header(path, header), header
+
+
 def read_text(path: PathLike) -> np.ndarray:
     """Read the lesson's text format (``# nx ny`` then nx rows of ny numbers)."""
     path = Path(path)
@@ -130,16 +292,14 @@ def read_text(path: PathLike) -> np.ndarray:
         raise _open_error(path, error) from None
     with handle:
         try:
-            header = handle.readline()
-            if not header:
-                raise FieldFormatError(path, 1, "empty file; expected a header line '# nx ny'")
-            match = _HEADER.match(header.strip())
-            if not match:
+            nx, ny = _parse_header(path, handle.readline(4096))
+            needed, available = 8 * nx * ny, _available_memory()
+            if available is not None and needed > available:
                 raise FieldFormatError(
-                    path, 1, f"expected a header line '# nx ny' (two positive integers), got {header.strip()[:60]!r}"
-                )
-            nx, ny = int(match.group(1)), int(match.group(2))
-            _check_shape(path, 1, (nx, ny))
+                    path, 1, f"the header announces a {nx} x {ny} field ({needed / 2**30:.1f} GiB as float64), "
+                             f"more than this machine's available memory ({available / 2**30:.1f} GiB); the text "
+                             "format is read by one process and meant for small fields: use .npy or .h5, which "
+                             "MPI runs read block by block")
             field = np.empty((nx, ny), dtype=np.float64)
             lineno = 1
             for i in range(nx):
@@ -189,18 +349,37 @@ def bottle_field(nx: int = 200, ny: int = 200) -> np.ndarray:
     middle (neck at the top rows, round-shouldered body, flat base), boundaries at
     95. Scales with nx x ny (nx rows, ny columns); any nx, ny >= 3.
     """
+    return bottle_block(nx, ny, 0, 0, nx, ny)
+
+
+def bottle_block(nx: int, ny: int, row0: int, col0: int, block_nx: int, block_ny: int) -> np.ndarray:
+    """Rows ``row0 .. row0 + block_nx`` and columns ``col0 .. col0 + block_ny`` of ``bottle_field(nx, ny)``.
+
+    Every value depends only on its global position, so the blocks of any
+    decomposition tile exactly the field one process would make.
+    """
     if nx < 3 or ny < 3:
         raise ValueError(f"the field must be at least 3 x 3, got {nx} x {ny}")
+    if not (0 <= row0 and 0 <= col0 and row0 + block_nx <= nx and col0 + block_ny <= ny):
+        raise ValueError(f"block rows {row0}+{block_nx}, columns {col0}+{block_ny} outside the {nx} x {ny} field")
     # Cell-centre coordinates in [0, 1): y down the rows, x across the columns.
-    y = (np.arange(nx, dtype=np.float64)[:, None] + 0.5) / nx
-    x = (np.arange(ny, dtype=np.float64)[None, :] + 0.5) / ny
+    y = (np.arange(row0, row0 + block_nx, dtype=np.float64)[:, None] + 0.5) / nx
+    x = (np.arange(col0, col0 + block_ny, dtype=np.float64)[None, :] + 0.5) / ny
     centre, neck_half, body_half = 0.52, 0.04, 0.08
     neck = (y >= 0.12) & (y < 0.34) & (np.abs(x - centre) < neck_half)
     # Shoulders: a half-ellipse joining the neck to the body.
     shoulder = (y >= 0.30) & (y < 0.42) & (((x - centre) / body_half) ** 2 + ((y - 0.42) / 0.12) ** 2 < 1.0)
     body = (y >= 0.42) & (y < 0.84) & (np.abs(x - centre) < body_half)
-    field = np.full((nx, ny), BOTTLE_HOT, dtype=np.float64)
+    field = np.full((block_nx, block_ny), BOTTLE_HOT, dtype=np.float64)
     field[neck | shoulder | body] = BOTTLE_COLD
-    field[0, :] = field[-1, :] = BOTTLE_HOT
-    field[:, 0] = field[:, -1] = BOTTLE_HOT
+    # The boundary (outer rows and columns of the whole field) stays hot; the
+    # bottle never reaches it, but a 3 x 3 field's middle would.
+    if row0 == 0:
+        field[0, :] = BOTTLE_HOT
+    if row0 + block_nx == nx:
+        field[-1, :] = BOTTLE_HOT
+    if col0 == 0:
+        field[:, 0] = BOTTLE_HOT
+    if col0 + block_ny == ny:
+        field[:, -1] = BOTTLE_HOT
     return field

@@ -7,6 +7,12 @@ figures across calls. Pass the same ``vmin``/``vmax`` to every frame of a run
 (the initial field's range; the explicit scheme never leaves it) so colours
 compare between images. Images are written to a temporary file and renamed, so
 a reader never sees half an image.
+
+Images of a large or distributed field are drawn from a *reduced* field
+(:func:`reduced_field`): every rank keeps every k-th row and column of its own
+block (k chosen so the long side has at most ``max_pixels`` values), and only
+those samples travel to rank 0. The image's cost on rank 0 therefore does not
+grow with the field, and no rank ever gathers the whole field.
 """
 
 from __future__ import annotations
@@ -15,7 +21,39 @@ import numpy as np
 
 from ._files import atomic_write
 
-__all__ = ["save_png", "frame_name"]
+__all__ = ["save_png", "frame_name", "stride_for", "reduced_field", "DEFAULT_MAX_PIXELS"]
+
+#: Longest side of the reduced field drawn into images (the figure itself is 560 x 480 pixels).
+DEFAULT_MAX_PIXELS = 1024
+
+
+def stride_for(shape, max_pixels: int = DEFAULT_MAX_PIXELS) -> int:
+    """Smallest k such that every k-th row and column of ``shape`` gives at most ``max_pixels`` per side."""
+    if max_pixels < 1:
+        raise ValueError(f"max_pixels must be >= 1, got {max_pixels}")
+    return max(1, -(-max(shape) // max_pixels))
+
+
+def reduced_field(holder, max_pixels: int = DEFAULT_MAX_PIXELS):
+    """Every k-th row and column of the holder's whole field, on rank 0 (None elsewhere); collective.
+
+    Rows and columns whose global index is a multiple of k are kept, whatever
+    the decomposition, so the image is the same for any rank count.
+    """
+    nx, ny = holder.shape
+    k = stride_for((nx, ny), max_pixels)
+    block = holder.block
+    first_row = (-block.row0) % k
+    first_col = (-block.col0) % k
+    local = holder.get_block()[first_row::k, first_col::k].copy() if k > 1 else holder.get_block()
+    piece = ((block.row0 + first_row) // k, (block.col0 + first_col) // k, local)
+    pieces = holder.group.gather(piece)
+    if pieces is None or not holder.group.is_root:
+        return None
+    out = np.empty((-(-nx // k), -(-ny // k)), dtype=np.float64)
+    for row, col, data in pieces:
+        out[row:row + data.shape[0], col:col + data.shape[1]] = data
+    return out
 
 
 def frame_name(step: int) -> str:

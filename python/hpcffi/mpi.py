@@ -24,11 +24,10 @@ mpi4py and libhpcffi must use the same MPI library: :func:`mpi_libraries`
 lists the libmpi files mapped into this process (more than one is a broken
 install) and :func:`check_same_mpi` raises if so.
 
-:func:`run_heat_mpi` is ``python -m hpcffi heat --mpi``: rank 0 reads or makes
-the field (and validates a checkpoint), scatters it, every rank evolves its
-block chunk by chunk; images, final.npy and checkpoints are gathered to rank 0
-and written there. After each chunk the ranks agree (allreduce) on whether a
-SIGUSR1/SIGTERM arrived anywhere, so all stop at the same step.
+A whole run (initial field per block, checkpoints, images, outputs) on a
+communicator is :func:`hpcffi.run.run` with ``comm=``; ``python -m hpcffi heat
+--mpi`` calls it with ``MPI.COMM_WORLD``. :func:`rank_placement` and
+:func:`placement_report` say where the ranks run.
 """
 
 from __future__ import annotations
@@ -37,14 +36,14 @@ import operator
 import os
 import re
 import socket
-import sys
 from collections import namedtuple
 
 import numpy as np
 
 from .errors import ArrayLayoutError, ArrayShapeError, ArrayTypeError, InvalidArgumentError, check
 
-__all__ = ["DistributedField", "LocalBlock", "mpi_libraries", "check_same_mpi", "run_heat_mpi"]
+__all__ = ["DistributedField", "LocalBlock", "mpi_libraries", "check_same_mpi", "rank_placement", "placement_report",
+           "placement_warnings"]
 
 #: This rank's block: global rows [row0, row0 + nx), columns [col0, col0 + ny); dims: the process grid.
 LocalBlock = namedtuple("LocalBlock", "row0 col0 nx ny dims")
@@ -221,114 +220,8 @@ def check_same_mpi():
 
 
 # ---------------------------------------------------------------------------
-# python -m hpcffi heat --mpi
+# where the ranks run
 # ---------------------------------------------------------------------------
-class _MPIRunner:
-    root = False
-
-    def __init__(self, dist, comm):
-        from mpi4py import MPI  # noqa: PLC0415
-
-        self._MPI = MPI
-        self.dist, self.comm = dist, comm
-        self.root = comm.rank == 0
-        self.description = ""
-
-    def evolve(self, nsteps):
-        self.dist.evolve_steps(nsteps)
-
-    def gather(self):
-        return self.dist.gather(root=0)
-
-    def root_succeeded(self, ok):
-        return self.comm.bcast(ok, root=0)
-
-    def agree(self, flag, seconds):
-        values = np.array([float(flag), seconds])
-        self.comm.Allreduce(self._MPI.IN_PLACE, values, op=self._MPI.MAX)
-        return int(values[0]), float(values[1])
-
-    def summary(self):
-        times = np.array([self.dist.t_comp, self.dist.t_comm])
-        result = np.zeros(2)
-        self.comm.Reduce(times, result, op=self._MPI.MAX, root=0)
-        if self.root:
-            return (f"mpi time (max over ranks): computation {result[0]:.3f} s, "
-                    f"communication {result[1]:.3f} s")
-        return None
-
-
-def run_heat_mpi(args, parser, stop):
-    """``heat --mpi``: returns the exit code (the same on every rank)."""
-    from . import cli
-    from .core import has_mpi
-    from .errors import Error
-
-    comm = _world()
-    rank = comm.rank
-    root = rank == 0
-
-    def fail(message, code=cli.EXIT_FAILURE):
-        if root:
-            cli._err("heat", message)
-        return code
-
-    if not has_mpi():
-        return fail("this libhpcffi was built without MPI (hpcffi_has_mpi() == 0), so --mpi cannot run: "
-                    "rebuild with -DHPCFFI_WITH_MPI=ON, or run without --mpi")
-    try:
-        check_same_mpi()
-    except Error as error:
-        return fail(str(error))
-
-    # Rank 0 reads the input and validates a checkpoint; everyone learns the outcome.
-    setup, outcome = None, (0, "")
-    if root:
-        try:
-            setup = cli._prepare(args, parser)
-        except cli.CommandError as error:
-            outcome = (cli.EXIT_FAILURE, str(error))
-        except SystemExit as error:  # parser.error() (exit 2) about the file's shape
-            outcome = (error.code if isinstance(error.code, int) else cli.EXIT_USAGE, "")
-    code, message = comm.bcast(outcome, root=0)
-    if code:
-        if message:
-            fail(message)
-        return code
-    shared = comm.bcast(None if not root else (setup.params, setup.start_step, setup.resumed, setup.source), root=0)
-    params, start_step, resumed, source = shared
-    if not root:
-        setup = cli.HeatSetup(field=None, source=source, params=params, start_step=start_step, resumed=resumed,
-                              resumed_field=None)
-
-    try:
-        if args.threads is not None:
-            cli._set_threads(args.threads)
-        backend = cli.make_backend(args.backend, (params.nx, params.ny), params.a, params.dt, params.dx, params.dy)
-        dist = DistributedField(params.nx, params.ny, params.a, params.dt, params.dx, params.dy, comm,
-                                mode=args.backend)
-    except Error as error:
-        return fail(f"{type(error).__name__}: {error}")
-    try:
-        dist.scatter((setup.resumed_field if resumed else setup.field) if root else None, root=0)
-        runner = _MPIRunner(dist, comm)
-        from .core import get_num_threads
-
-        threads = comm.allreduce(get_num_threads(), op=_mpi_max())
-        placements = comm.gather(rank_placement(), root=0)
-        runner.description = (f"mpi: {comm.size} ranks x {threads} threads, process grid "
-                              f"{dist.block.dims[0]} x {dist.block.dims[1]}")
-        if root:
-            runner.description += "\n" + placement_report(placements)
-            for warning in placement_warnings(placements):
-                print(f"hpcffi heat: warning: {warning}", file=sys.stderr, flush=True)
-        return cli.run_heat(args, setup, runner, backend, f"{comm.size} ranks x {threads} threads", stop)
-    except Error as error:
-        return fail(f"{type(error).__name__}: {error}")
-    finally:
-        dist.close()
-
-
 def rank_placement():
     """(host, CPUs) of this rank's main thread. libgomp pins that thread when it
     loads (with OMP_PLACES/OMP_PROC_BIND set), so this is where the rank runs."""
@@ -366,9 +259,3 @@ def placement_warnings(placements):
     return [f"ranks {', '.join(map(str, ranks))} on {host} are all pinned to CPU {cpu} and take turns on it: "
             "bind the ranks (srun --cpu-bind=cores, mpiexec --bind-to core) or unset OMP_PLACES/OMP_PROC_BIND"
             for (host, cpu), ranks in sorted(pinned.items()) if len(ranks) > 1]
-
-
-def _mpi_max():
-    from mpi4py import MPI  # noqa: PLC0415
-
-    return MPI.MAX

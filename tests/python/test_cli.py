@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import hpcffi
-from hpcffi import checkpoint, cli, fieldio, reference
+from hpcffi import checkpoint, cli, fieldio, fingerprint, reference
+from hpcffi.fields import LocalField, Physics, max_stable_dt
 
 pytestmark = pytest.mark.skipif(hpcffi.mode != "api", reason="CLI tests cover every cffi mode via --backend; "
                                                               "they run once, in the api run")
@@ -34,6 +35,23 @@ def serial(field, nsteps, a=0.5, dx=0.01, dy=0.01, dt=None):
     with hpcffi.num_threads(1):
         hpcffi.evolve_steps(out, nsteps, a, dt, dx, dy)
     return out
+
+
+def read_final(folder):
+    """The final field of a run folder: dataset /field of final.h5."""
+    import h5py
+
+    with h5py.File(folder / "final.h5", "r") as handle:
+        return handle["field"][...]
+
+
+def read_checkpoint(path):
+    """(info, field) of a checkpoint file."""
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        field = handle["field"][...]
+    return checkpoint.read_info(path), field
 
 
 def final_lines(stdout):
@@ -119,7 +137,7 @@ def test_heat_default_run(tmp_path):
     result = run_cli("heat", "--output-dir", out, "--threads", 1, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     expected = serial(fieldio.bottle_field(200, 200), 500)
-    final = np.load(out / "final.npy")
+    final = read_final(out)
     assert final.tobytes() == expected.tobytes()
     mean, rate = final_lines(result.stdout)
     assert f"mean temperature: {hpcffi.mean(expected):.12f}" in result.stdout
@@ -128,7 +146,7 @@ def test_heat_default_run(tmp_path):
     assert images == [f"heat_{s:06d}.png" for s in range(0, 501, 100)]
     for name in images:
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
-    assert sorted(p.name for p in out.iterdir()) == sorted(images + ["final.npy"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(images + ["final.h5", "heat.xmf"])
 
 
 def test_heat_quiet_prints_exactly_two_lines(tmp_path):
@@ -137,7 +155,7 @@ def test_heat_quiet_prints_exactly_two_lines(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2
     final_lines(result.stdout)
-    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["final.npy", "heat_000000.png", "heat_000010.png"]
+    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["final.h5", "heat.xmf", "heat_000000.png", "heat_000010.png"]
 
 
 def test_heat_backends_agree(tmp_path):
@@ -147,7 +165,7 @@ def test_heat_backends_agree(tmp_path):
     for backend in cli.BACKENDS:
         result = run_cli(*args, "--backend", backend, "--output-dir", tmp_path / backend)
         assert result.returncode == 0, result.stderr
-        finals[backend] = np.load(tmp_path / backend / "final.npy")
+        finals[backend] = read_final(tmp_path / backend)
         means[backend] = final_lines(result.stdout)[0]
     expected = serial(fieldio.bottle_field(40, 53), 120, dt=2e-5)
     for backend in ("api", "abi", "abi-inline"):
@@ -164,7 +182,7 @@ def test_heat_chunks_pngs_and_threads_do_not_change_the_result(tmp_path):
     a = run_cli(*args, "--png-every", 0, "--threads", 1, "--output-dir", tmp_path / "a")
     b = run_cli(*args, "--png-every", 60, "--threads", 2, "--output-dir", tmp_path / "b")
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
-    assert (tmp_path / "a" / "final.npy").read_bytes() == (tmp_path / "b" / "final.npy").read_bytes()
+    assert read_final(tmp_path / "a").tobytes() == read_final(tmp_path / "b").tobytes()
     steps = sorted(int(p.stem.split("_")[1]) for p in (tmp_path / "b").glob("heat_*.png"))
     assert steps == [0, 60, 120, 180, 240, 250]
 
@@ -178,7 +196,7 @@ def test_heat_reads_npy_and_text(tmp_path):
         result = run_cli("heat", tmp_path / name, "--steps", 50, "--png-every", 0, "--quiet", "--threads", 1,
                          "--output-dir", tmp_path / f"out-{name}")
         assert result.returncode == 0, result.stderr
-        assert np.load(tmp_path / f"out-{name}" / "final.npy").tobytes() == expected.tobytes()
+        assert read_final(tmp_path / f"out-{name}").tobytes() == expected.tobytes()
 
 
 def test_heat_lessons_bottle(tmp_path, bottle_path):
@@ -186,7 +204,7 @@ def test_heat_lessons_bottle(tmp_path, bottle_path):
                      "--output-dir", tmp_path / "b")
     assert result.returncode == 0, result.stderr
     expected = serial(fieldio.read_field(bottle_path), 200)
-    assert np.load(tmp_path / "b" / "final.npy").tobytes() == expected.tobytes()
+    assert read_final(tmp_path / "b").tobytes() == expected.tobytes()
     assert f"mean temperature: {hpcffi.mean(expected):.12f}" in result.stdout
     assert f"({bottle_path})" in result.stdout
 
@@ -236,7 +254,7 @@ def test_malformed_npy_exit_1(tmp_path, capsys, array, words):
 def test_malformed_input_in_a_subprocess(tmp_path):
     path = tmp_path / "bad.dat"
     path.write_text("# 3 3\n1 2 3\n4 5 6\n7 8\n")
-    result = run_cli("heat", path, "--output-dir", tmp_path / "out", "--checkpoint", tmp_path / "c.ckpt")
+    result = run_cli("heat", path, "--output-dir", tmp_path / "out", "--checkpoint", tmp_path / "c.h5")
     assert result.returncode == 1
     assert result.stderr.strip() == f"hpcffi heat: error: {path}:4: expected 3 values (from the header), found 2"
     assert result.stdout == ""
@@ -252,13 +270,13 @@ def test_missing_input_file(tmp_path, capsys):
 @pytest.mark.parametrize("options, words", [
     (["--steps", "-5"], "argument --steps: must be >= 0, got -5"),
     (["--steps", "many"], "argument --steps: expected an integer"),
-    (["--dt", "1e-3"], "--dt 0.001 is unstable"),
+    (["--dt", "1e-3"], "dt 0.001 is unstable"),
     (["--a", "0"], "argument --a: must be a finite number > 0"),
     (["--dx", "nan"], "argument --dx: must be a finite number > 0"),
-    (["--nx", "2"], "--nx and --ny must be >= 3"),
-    (["--ny", "1"], "--nx and --ny must be >= 3"),
+    (["--nx", "2"], "nx and ny must be integers >= 3"),
+    (["--ny", "1"], "nx and ny must be integers >= 3"),
     (["--backend", "fortran"], "argument --backend: invalid choice: 'fortran'"),
-    (["--backend", "python", "--nx", "301"], "--backend python is for small grids"),
+    (["--backend", "python", "--nx", "301"], "backend python is for small grids"),
     (["--threads", "0"], "argument --threads: must be >= 1"),
     (["--png-every", "-1"], "argument --png-every: must be >= 0"),
     (["--checkpoint-every", "10"], "--checkpoint-every needs --checkpoint PATH"),
@@ -279,7 +297,7 @@ def test_shape_options_must_match_the_input(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["heat", str(tmp_path / "in.npy"), "--nx", "6", "--output-dir", str(tmp_path / "out")])
     assert info.value.code == 2
-    assert "--nx 6 does not match" in capsys.readouterr().err
+    assert "nx 6 does not match" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
@@ -291,7 +309,7 @@ def heat_args(tmp_path, name, nx, ny, steps, *extra):
 
 def test_signal_checkpoint_then_resume_is_bitwise_identical(tmp_path):
     nx, ny, steps = 128, 128, 150_000
-    path = tmp_path / "run.ckpt"
+    path = tmp_path / "run.h5"
     # The uninterrupted run, alongside (one thread each on two cores).
     reference_run = subprocess.Popen([sys.executable, "-m", "hpcffi", *map(str, heat_args(
         tmp_path, "whole", nx, ny, steps, "--quiet"))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -311,9 +329,9 @@ def test_signal_checkpoint_then_resume_is_bitwise_identical(tmp_path):
     assert match, stdout
     stopped_at = int(match.group(1))
     assert 0 < stopped_at < steps
-    assert checkpoint.load(path).step == stopped_at
-    assert not (tmp_path / "parts" / "final.npy").exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["run.ckpt"]
+    assert checkpoint.read_info(path).step == stopped_at
+    assert not (tmp_path / "parts" / "final.h5").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["run.h5"]
 
     resumed = run_cli(*heat_args(tmp_path, "parts", nx, ny, steps, "--checkpoint", path))
     assert resumed.returncode == 0, resumed.stderr
@@ -321,18 +339,18 @@ def test_signal_checkpoint_then_resume_is_bitwise_identical(tmp_path):
     assert reference_run.wait(timeout=120) == 0, reference_run.stderr.read()
     reference_run.stdout.close()
     reference_run.stderr.close()
-    whole = (tmp_path / "whole" / "final.npy").read_bytes()
-    assert (tmp_path / "parts" / "final.npy").read_bytes() == whole
+    whole = read_final(tmp_path / "whole").tobytes()
+    assert read_final(tmp_path / "parts").tobytes() == whole
     # A finished run leaves its final checkpoint: a requeued job just redoes the outputs.
-    assert checkpoint.load(path).step == steps
+    assert checkpoint.read_info(path).step == steps
     again = run_cli(*heat_args(tmp_path, "again", nx, ny, steps, "--checkpoint", path))
     assert again.returncode == 0 and f"resumed from checkpoint at step {steps}\n" in again.stdout
-    assert (tmp_path / "again" / "final.npy").read_bytes() == whole
+    assert read_final(tmp_path / "again").tobytes() == whole
     assert final_lines(again.stdout)[1] == 0.0
 
 
 def test_sigterm_checkpoints_and_exits_99(tmp_path):
-    path = tmp_path / "t.ckpt"
+    path = tmp_path / "t.h5"
     process = subprocess.Popen([sys.executable, "-m", "hpcffi", *map(str, heat_args(
         tmp_path, "t", 128, 128, 10**7, "--checkpoint", path))], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
@@ -344,9 +362,9 @@ def test_sigterm_checkpoints_and_exits_99(tmp_path):
     assert process.returncode == 99, stderr
     assert "stopped by SIGTERM" in stdout
     step = int(re.search(r"checkpoint written at step (\d+)", stdout).group(1))
-    saved = checkpoint.load(path)
-    assert saved.step == step
-    assert saved.field.tobytes() == serial(fieldio.bottle_field(128, 128), step).tobytes()
+    info, field = read_checkpoint(path)
+    assert info.step == step
+    assert field.tobytes() == serial(fieldio.bottle_field(128, 128), step).tobytes()
 
 
 def test_sigterm_without_checkpoint_stops_cleanly(tmp_path):
@@ -362,47 +380,61 @@ def test_sigterm_without_checkpoint_stops_cleanly(tmp_path):
 
 
 def make_checkpoint(path, nx, ny, nsteps, step, a=0.5, dx=0.01, dy=0.01):
+    """A checkpoint of the built-in field after `step` steps, written by another process's code path."""
     initial = fieldio.bottle_field(nx, ny)
-    dt = cli.max_stable_dt(a, dx, dy)
+    dt = max_stable_dt(a, dx, dy)
     params = checkpoint.RunParams(nsteps=nsteps, nx=nx, ny=ny, a=a, dt=dt, dx=dx, dy=dy,
-                                  initial_sha256=checkpoint.field_digest(initial))
-    checkpoint.save(path, serial(initial, step), step, params)
+                                  initial_fingerprint=fingerprint.to_text(fingerprint.field_fingerprint(initial)))
+    holder = LocalField((nx, ny), Physics(a, dt, dx, dy))
+    holder.set_block(serial(initial, step))
+    checkpoint.save(path, holder, step, params)
     return initial
 
 
 def test_resume_from_a_checkpoint_of_another_process(tmp_path):
-    path = tmp_path / "c.ckpt"
+    path = tmp_path / "c.h5"
     initial = make_checkpoint(path, 30, 40, 300, 120)
     result = run_cli(*heat_args(tmp_path, "out", 30, 40, 300, "--checkpoint", path, "--checkpoint-every", 50))
     assert result.returncode == 0, result.stderr
     assert "resumed from checkpoint at step 120\n" in result.stdout
     assert re.findall(r"checkpoint written at step (\d+)", result.stdout) == ["150", "200", "250"]
-    assert np.load(tmp_path / "out" / "final.npy").tobytes() == serial(initial, 300).tobytes()
-    assert checkpoint.load(path).step == 300
+    assert read_final(tmp_path / "out").tobytes() == serial(initial, 300).tobytes()
+    assert checkpoint.read_info(path).step == 300
 
 
 def test_checkpoint_every_writes_on_schedule(tmp_path, capsys):
-    path = tmp_path / "c.ckpt"
+    path = tmp_path / "c.h5"
     out = tmp_path / "o"
     code = cli.main(["heat", "--nx", "12", "--ny", "9", "--steps", "30", "--png-every", "0", "--output-dir",
                      str(out), "--checkpoint", str(path), "--checkpoint-every", "10"])
     assert code == 0
     stdout = capsys.readouterr().out
     assert re.findall(r"checkpoint written at step (\d+)", stdout) == ["10", "20"]
-    saved = checkpoint.load(path)
-    assert saved.step == 30 and saved.params.nsteps == 30
-    assert saved.field.tobytes() == np.load(out / "final.npy").tobytes()
+    info, field = read_checkpoint(path)
+    assert info.step == 30 and info.params.nsteps == 30
+    assert field.tobytes() == read_final(out).tobytes()
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "empty"])
+def field_offset(path):
+    """Byte offset of the field's values in an HDF5 checkpoint (contiguous layout)."""
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        return handle["field"].id.get_offset()
+
+
+@pytest.mark.parametrize("damage", ["flip-value", "flip-header", "truncate", "garbage", "empty"])
 def test_corrupt_checkpoint_is_refused(tmp_path, capsys, damage):
-    path = tmp_path / "c.ckpt"
+    path = tmp_path / "c.h5"
     make_checkpoint(path, 10, 12, 50, 20)
     blob = path.read_bytes()
-    if damage == "flip":
-        blob = blob[:200] + bytes([blob[200] ^ 1]) + blob[201:]
+    if damage == "flip-value":
+        at = field_offset(path) + 8 * 37 + 3  # one bit of one value: only the fingerprint can tell
+        blob = blob[:at] + bytes([blob[at] ^ 1]) + blob[at + 1:]
+    elif damage == "flip-header":
+        blob = blob[:4] + bytes([blob[4] ^ 0x40]) + blob[5:]  # the HDF5 signature
     elif damage == "truncate":
-        blob = blob[:-100]
+        blob = blob[:len(blob) // 2]
     elif damage == "garbage":
         blob = b"this is not a checkpoint at all, just some text" * 3
     else:
@@ -426,7 +458,7 @@ def test_corrupt_checkpoint_is_refused(tmp_path, capsys, damage):
     (["--nx", "11"], "nx is 10 in the checkpoint but 11"),
 ])
 def test_mismatched_checkpoint_is_refused(tmp_path, capsys, options, words):
-    path = tmp_path / "c.ckpt"
+    path = tmp_path / "c.h5"
     make_checkpoint(path, 10, 12, 50, 20)
     before = path.read_bytes()
     options_map = {"--nx": "10", "--ny": "12", "--steps": "50", **dict(zip(options[::2], options[1::2]))}
@@ -441,7 +473,7 @@ def test_mismatched_checkpoint_is_refused(tmp_path, capsys, options, words):
 
 
 def test_checkpoint_from_another_input_is_refused(tmp_path, capsys):
-    path = tmp_path / "c.ckpt"
+    path = tmp_path / "c.h5"
     make_checkpoint(path, 10, 12, 50, 20)
     other = fieldio.bottle_field(10, 12) + 1.0
     np.save(tmp_path / "other.npy", other)
@@ -462,10 +494,10 @@ def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
 
 
 def test_checkpoint_folder_is_created(tmp_path):
-    path = tmp_path / "deep" / "er" / "c.ckpt"
+    path = tmp_path / "deep" / "er" / "c.h5"
     assert cli.main(["heat", "--nx", "5", "--ny", "6", "--steps", "4", "--png-every", "0", "--quiet",
                      "--output-dir", str(tmp_path / "o"), "--checkpoint", str(path)]) == 0
-    assert checkpoint.load(path).step == 4
+    assert checkpoint.read_info(path).step == 4
 
 
 def test_usr1_after_the_run_is_ignored(tmp_path):

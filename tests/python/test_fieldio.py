@@ -134,19 +134,21 @@ def test_every_output_is_replaced_atomically_with_umask_permissions(tmp_path):
     new files get 0666 minus the umask (not mkstemp's 0600), a failed write
     keeps the old file and leaves no temporary behind."""
     from hpcffi import checkpoint, images
+    from hpcffi.fields import LocalField, Physics
 
     field = np.arange(12.0).reshape(3, 4)
-    params = checkpoint.RunParams(nsteps=5, nx=3, ny=4, a=0.5, dt=1e-5, dx=0.01, dy=0.01,
-                                  initial_sha256=checkpoint.field_digest(field))
+    params = checkpoint.RunParams(nsteps=5, nx=3, ny=4, a=0.5, dt=1e-5, dx=0.01, dy=0.01)
+    holder = LocalField(field.shape, Physics(0.5, 1e-5, 0.01, 0.01))
+    holder.set_block(field)
     old_mask = os.umask(0o027)
     try:
         fieldio.write_npy(tmp_path / "final.npy", field)
         fieldio.write_text(tmp_path / "final.dat", field)
-        checkpoint.save(tmp_path / "run.ckpt", field, 2, params)
+        checkpoint.save(tmp_path / "run.h5", holder, 2, params)
         images.save_png(tmp_path / "heat.png", field, 2)
     finally:
         os.umask(old_mask)
-    names = ["final.dat", "final.npy", "heat.png", "run.ckpt"]
+    names = ["final.dat", "final.npy", "heat.png", "run.h5"]
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     for name in names:
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o640, name
@@ -195,3 +197,75 @@ def test_reads_the_lessons_bottle():
     # Same palette and roughly the same picture.
     assert set(np.unique(field)) == set(np.unique(generated))
     assert np.mean(field == generated) > 0.95
+
+
+# ---------------------------------------------------------------- per-block reading (MPI runs)
+def tiles(shape, rows, cols):
+    from hpcffi.fields import Block
+
+    r = np.linspace(0, shape[0], rows + 1).astype(int)
+    c = np.linspace(0, shape[1], cols + 1).astype(int)
+    return [Block(int(r0), int(c0), int(r1 - r0), int(c1 - c0))
+            for r0, r1 in zip(r[:-1], r[1:]) for c0, c1 in zip(c[:-1], c[1:])]
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".h5"])
+def test_blocks_of_a_file_tile_the_whole_field(tmp_path, suffix):
+    import h5py
+
+    field = np.random.default_rng(2).normal(size=(23, 17))
+    path = tmp_path / f"in{suffix}"
+    if suffix == ".npy":
+        np.save(path, field.astype(np.float32))  # converted per block like the whole-file reader
+        field = field.astype(np.float32).astype(np.float64)
+    else:
+        with h5py.File(path, "w") as handle:
+            handle["field"] = field
+    assert fieldio.probe_shape(path) == (23, 17)
+    assert fieldio.read_field(path).tobytes() == field.tobytes()
+    rebuilt = np.full(field.shape, np.nan)
+    for block in tiles(field.shape, 3, 2):
+        rebuilt[block.rows, block.cols] = fieldio.read_block(path, block)
+    assert rebuilt.tobytes() == field.tobytes()
+
+
+def test_bottle_blocks_tile_the_bottle():
+    for shape in ((200, 200), (3, 3), (101, 37)):
+        whole = fieldio.bottle_field(*shape)
+        rebuilt = np.full(shape, np.nan)
+        for block in tiles(shape, 3, 2) if min(shape) >= 3 else []:
+            rebuilt[block.rows, block.cols] = fieldio.bottle_block(*shape, block.row0, block.col0, block.nx, block.ny)
+        assert rebuilt.tobytes() == whole.tobytes()
+
+
+def test_bad_blocked_inputs_are_refused_with_the_file_name(tmp_path):
+    import h5py
+
+    from hpcffi.fields import Block
+
+    bad = np.ones((5, 6))
+    bad[4, 5] = np.inf
+    np.save(tmp_path / "inf.npy", bad)
+    with pytest.raises(fieldio.FieldFormatError, match=r"inf\.npy: non-finite value inf at row 4, column 5"):
+        fieldio.read_block(tmp_path / "inf.npy", Block(3, 3, 2, 3))
+    with h5py.File(tmp_path / "nofield.h5", "w") as handle:
+        handle["other"] = np.ones((4, 4))
+    with pytest.raises(fieldio.FieldFormatError, match=r"nofield\.h5: no dataset '/field'"):
+        fieldio.probe_shape(tmp_path / "nofield.h5")
+    (tmp_path / "junk.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"junk" * 10)
+    with pytest.raises(fieldio.FieldFormatError, match=r"junk\.h5: not a readable HDF5 file"):
+        fieldio.probe_shape(tmp_path / "junk.h5")
+    np.save(tmp_path / "3d.npy", np.ones((3, 3, 3)))
+    with pytest.raises(fieldio.FieldFormatError, match="expected a 2D array"):
+        fieldio.probe_shape(tmp_path / "3d.npy")
+
+
+def test_a_text_header_larger_than_memory_is_a_clear_error(tmp_path):
+    """Seen before: '# 100000000 100000000' gave a MemoryError traceback."""
+    path = tmp_path / "huge.dat"
+    path.write_text("# 100000000 100000000\n1 2 3\n")
+    assert fieldio.probe_shape(path) == (100000000, 100000000)  # the header alone is fine
+    with pytest.raises(fieldio.FieldFormatError, match=r"huge\.dat:1: the header announces a 100000000 x 100000000 "
+                                                       r"field \(74505806\.0 GiB as float64\), more than this "
+                                                       r"machine's available memory"):
+        fieldio.read_text(path)

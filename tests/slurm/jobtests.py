@@ -240,18 +240,25 @@ def expected_mean(params) -> float | None:
     return float(reference.mean_numpy(out))
 
 
+def read_final(run_dir: Path):
+    """The final field of a heat run folder (final.h5, dataset /field), as a NumPy array."""
+    import h5py  # noqa: PLC0415
+
+    with h5py.File(run_dir / "final.h5", "r") as handle:
+        return handle["field"][...]
+
+
 def check_heat_run(root: Path, name: str, job: str, params: dict, log: str):
-    np = numpy()
     out = root / f"{name}-{job}"
-    final = out / "final.npy"
+    final = out / "final.h5"
     check(final.is_file(), f"no {final}")
-    field = np.load(final)
+    field = read_final(out)
     mean = mean_from(log)
     fom = fom_from(log)
     say(f"mean temperature {mean!r}, figure of merit {fom} Mpts/s, field {field.shape}")
     check(fom > 0, "figure of merit not positive")
     check(abs(float(field.mean()) - mean) <= 1e-9 * max(1.0, abs(mean)),
-          f"logged mean {mean} differs from mean of final.npy {field.mean()}")
+          f"logged mean {mean} differs from mean of final.h5 {field.mean()}")
     ref = expected_mean(params)
     if ref is not None:
         check(abs(ref - mean) <= 1e-9 * max(1.0, abs(ref)), f"mean {mean} differs from NumPy reference {ref}")
@@ -329,7 +336,6 @@ def case_sweep():
                      {"SWEEP_PARAM": "size", "SWEEP_VALUES": values, "HEAT_STEPS": 50, "HEAT_PNG_EVERY": 25},
                      options=["--array=0-2"], output="%x-%A_%a.out")
     check(rc == 0, f"sbatch --wait on the array returned {rc}")
-    np = numpy()
     for task, value in enumerate(values.split()):
         log_path = root / f"heat-sweep-{job}_{task}.out"
         check(log_path.is_file(), f"no log {log_path}")
@@ -338,7 +344,7 @@ def case_sweep():
         state = final_state(f"{job}_{task}")
         check(state[0] == "COMPLETED", f"array task {task} state {state}")
         out = root / f"heat-sweep-{job}" / f"task-{task}-size-{value}"
-        field = np.load(out / "final.npy")
+        field = read_final(out)
         check(field.shape == (int(value), int(value)), f"task {task}: field {field.shape}, expected size {value}")
         check(sorted(out.glob("heat_*.png")), f"task {task}: no PNGs in {out}")
         lines_in_order(log, [rf"array task {task}: size={value}", r"^hpcffi-job: .*finished"])
@@ -418,19 +424,18 @@ def case_checkpoint_mpi():
 
 def checkpoint_case(name, params, options=()):
     """USR1 -> checkpoint -> requeue -> resume -> same final field as an uninterrupted run."""
-    np = numpy()
     root = workdir(f"checkpoint-{name}")
     options = list(options)
     ref_job, rc = sbatch(f"{name}.sbatch", root, params, options=["--job-name=heat-ref", *options])
     check(rc == 0, f"reference run exit code {rc}")
-    reference = (root / f"heat-ref-{ref_job}" / "final.npy").read_bytes()
+    reference = read_final(root / f"heat-ref-{ref_job}")
 
     job, rc = sbatch(f"{name}.sbatch", root, params, wait=False, options=options)
     check(rc == 0, f"sbatch exit code {rc}")
     log_path = root / f"{name}-{job}.out"
     out = root / f"{name}-{job}"
     # Progress: the first periodic checkpoint exists, so the program is mid-run.
-    wait_until(lambda: (out / "heat.ckpt").is_file() or job_state_now(job) == "",
+    wait_until(lambda: (out / "heat-checkpoint.h5").is_file() or job_state_now(job) == "",
                "the first periodic checkpoint")
     check(job_state_now(job) == "RUNNING", f"job {job} is no longer running before the signal: "
           f"use more HEAT_STEPS ({job_state_now(job) or 'finished'})")
@@ -471,10 +476,9 @@ def checkpoint_case(name, params, options=()):
     written, resumed = int(m[2].group(1)), int(m[5].group(1))
     check(written == resumed, f"checkpoint at step {written} but resumed from step {resumed}")
     check(0 < written < params["HEAT_STEPS"], f"checkpoint step {written} not inside the run")
-    final = (out / "final.npy").read_bytes()
-    check(final == reference, "final.npy after checkpoint/requeue/resume differs from the uninterrupted run")
-    a, b = np.load(out / "final.npy"), np.load(root / f"heat-ref-{ref_job}" / "final.npy")
-    check(np.array_equal(a, b), "arrays differ")
+    final = read_final(out)
+    check(final.tobytes() == reference.tobytes(),
+          "final.h5 after checkpoint/requeue/resume differs from the uninterrupted run")
     say(f"checkpoint at step {written}, resumed, final field bitwise identical to job {ref_job}")
 
 

@@ -1,0 +1,235 @@
+"""Fields in HDF5 files, written and read block by block (h5py; MPI-IO in parallel runs).
+
+One layout for every file hpcffi writes (final fields, snapshots,
+checkpoints): a 2D float64 dataset ``/field`` of the whole ``nx x ny`` field in
+its global row-major layout, without ghost layers, plus attributes on the
+file. In an MPI run every rank writes its own block as a hyperslab in one
+collective write (``driver="mpio"``) and reads only its own block back, so no
+rank ever holds more than its block and a file written by ``p`` ranks reads on
+any ``q`` (or in one process). Plain serial h5py, ParaView (through the XDMF
+file, :func:`write_xdmf`), VisIt and ``h5dump`` open the files as they are.
+
+Writes are atomic as a whole: every rank writes a temporary file in the
+target's folder, all close it, then rank 0 fsyncs it and renames it over the
+target. A run killed mid-write leaves the previous file intact.
+
+Why Python and h5py, not C++ behind the C ABI: the run loop that decides what
+to write lives in Python (:mod:`hpcffi.run`); h5py exposes parallel HDF5
+collectives directly; and libhpcffi stays free of an HDF5 link dependency
+(its wheels and its C users need none). The C++ drivers write no field files.
+
+HDF5 is optional: :func:`require` raises :class:`HDF5UnavailableError` with
+what to install when h5py is missing, lacks MPI support in a parallel run, or
+the build was configured with ``-DHPCFFI_WITH_HDF5=OFF``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from ._files import fsync_directory, fsync_path
+
+__all__ = ["DATASET", "HDF5UnavailableError", "available", "require", "write_field", "read_block", "read_shape",
+           "read_attrs", "write_xdmf"]
+
+DATASET = "field"
+
+
+class HDF5UnavailableError(RuntimeError):
+    """HDF5 output or input was asked for but this installation cannot do it (the message says why)."""
+
+
+def _built_with_hdf5() -> bool:
+    from . import _build_config
+
+    return bool(getattr(_build_config, "HAS_HDF5", True))
+
+
+def require(parallel: bool = False):
+    """The h5py module, able to do MPI-IO if ``parallel``; HDF5UnavailableError otherwise."""
+    if not _built_with_hdf5():
+        raise HDF5UnavailableError("this hpcffi was built without HDF5 (-DHPCFFI_WITH_HDF5=OFF): final fields and "
+                                   "checkpoints are HDF5 files; rebuild with -DHPCFFI_WITH_HDF5=ON")
+    if parallel:
+        # Debian's h5py holds a serial and an MPI build and picks the MPI one only
+        # when it sees mpiexec's environment; srun does not set that, so ask for it.
+        # (Only in parallel runs: the MPI build initialises MPI when imported.)
+        os.environ.setdefault("H5PY_ALWAYS_USE_MPI", "1")
+    try:
+        import h5py  # noqa: PLC0415 (optional dependency)
+    except ImportError as error:
+        raise HDF5UnavailableError(f"h5py is not installed ({error}): install it (Debian: apt-get install "
+                                   "python3-h5py-mpi; PyPI: pip install h5py) or run without HDF5 outputs") from None
+    if parallel and not h5py.get_config().mpi:
+        raise HDF5UnavailableError(
+            f"h5py {h5py.__version__} ({h5py.__file__}) has no MPI support, which parallel HDF5 I/O needs: "
+            "install an MPI-enabled h5py built for the same MPI as libhpcffi (Debian: python3-h5py-mpi), "
+            "or run without --mpi")
+    return h5py
+
+
+def available(parallel: bool = False) -> bool:
+    """True if :func:`require` would succeed."""
+    try:
+        require(parallel)
+    except HDF5UnavailableError:
+        return False
+    return True
+
+
+def _open(h5py, path, mode, group):
+    if group.parallel:
+        return h5py.File(path, mode, driver="mpio", comm=group.comm)
+    return h5py.File(path, mode)
+
+
+def _temporary_name(path: Path, group) -> Path:
+    name = group.bcast(f".{path.name}.{secrets.token_hex(4)}.tmp" if group.is_root else None)
+    return path.parent / name
+
+
+def _attribute(value):
+    if isinstance(value, str):
+        return np.bytes_(value.encode("utf-8")) if not value.isascii() else value
+    return value
+
+
+def write_field(path, holder, attrs: dict, *, durable: bool = True) -> None:
+    """Write the holder's field to ``path`` (collective): dataset ``/field`` and ``attrs`` on the file.
+
+    ``holder`` is a :class:`hpcffi.fields.LocalField` or ``MPIField``; every
+    rank writes its block. Raises the same exception on every rank on failure
+    (the target is then untouched).
+    """
+    group = holder.group
+    h5py = group.agree(require, group.parallel)
+    path = Path(path)
+    temporary = _temporary_name(path, group)
+    block = holder.block
+
+    def write():
+        data = holder.get_block()
+        with _open(h5py, temporary, "w", group) as handle:
+            for key, value in attrs.items():  # collective in MPI runs: same values on every rank
+                handle.attrs[key] = _attribute(value)
+            dataset = handle.create_dataset(DATASET, shape=holder.shape, dtype="<f8")
+            if group.parallel:
+                with dataset.collective:
+                    dataset[block.rows, block.cols] = data
+            else:
+                dataset[...] = data
+
+    try:
+        group.agree(write)
+
+        def publish():
+            if durable:
+                fsync_path(temporary)
+            os.replace(temporary, path)
+            if durable:
+                fsync_directory(path.parent)
+
+        group.on_root(publish)
+    except BaseException:
+        if group.is_root:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+        raise
+
+
+def _dataset(handle, path):
+    dataset = handle.get(DATASET)
+    if dataset is None or not hasattr(dataset, "shape"):
+        raise ValueError(f"{path}: no dataset '/{DATASET}' (not a field written by hpcffi or a compatible tool)")
+    if len(dataset.shape) != 2:
+        raise ValueError(f"{path}: dataset '/{DATASET}' has shape {dataset.shape}, expected a 2D field")
+    if not (np.issubdtype(dataset.dtype, np.floating) or np.issubdtype(dataset.dtype, np.integer)):
+        raise ValueError(f"{path}: dataset '/{DATASET}' holds {dataset.dtype}, expected real numbers")
+    return dataset
+
+
+def read_shape(path) -> tuple[int, int]:
+    """``(nx, ny)`` of the ``/field`` dataset (one process; h5py errors become ValueError)."""
+    h5py = require(False)
+    try:
+        with h5py.File(path, "r") as handle:
+            return tuple(int(n) for n in _dataset(handle, path).shape)
+    except OSError as error:
+        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
+
+
+def read_attrs(path) -> dict:
+    """The file's attributes (one process), strings decoded."""
+    h5py = require(False)
+    try:
+        with h5py.File(path, "r") as handle:
+            return {key: _decoded(value) for key, value in handle.attrs.items()}
+    except OSError as error:
+        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
+
+
+def _decoded(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def read_block(path, group, block, *, with_attrs: bool = False):
+    """This rank's ``block`` of ``/field`` as float64 (collective); with ``with_attrs``: ``(block, attrs)``.
+
+    Raises ValueError (a file that is not an HDF5 field) or OSError on every
+    rank alike (the caller wraps it in :meth:`Group.agree`).
+    """
+    h5py = require(group.parallel)
+    try:
+        with _open(h5py, path, "r", group) as handle:
+            attrs = {key: _decoded(value) for key, value in handle.attrs.items()} if with_attrs else None
+            dataset = _dataset(handle, path)
+            out = np.empty((block.nx, block.ny), dtype=np.float64)
+            if group.parallel:
+                with dataset.collective:
+                    out[...] = dataset[block.rows, block.cols]
+            else:
+                out[...] = dataset[block.rows, block.cols]
+    except OSError as error:
+        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
+    return (out, attrs) if with_attrs else out
+
+
+def write_xdmf(path, entries, shape) -> None:
+    """An XDMF file that lets ParaView and VisIt open HDF5 fields as a time series of 2D grids.
+
+    ``entries``: ``(time, h5 file name relative to path's folder)`` pairs. The
+    field is a uniform grid with nx rows (the Y axis) and ny columns (X).
+    """
+    from ._files import atomic_write
+
+    nx, ny = shape
+    grids = []
+    for time, name in entries:
+        grids.append(
+            f'      <Grid Name="field" GridType="Uniform">\n'
+            f'        <Time Value="{time!r}"/>\n'
+            f'        <Topology TopologyType="2DCoRectMesh" Dimensions="{nx} {ny}"/>\n'
+            f'        <Geometry GeometryType="ORIGIN_DXDY">\n'
+            f'          <DataItem Dimensions="2" NumberType="Float" Precision="8" Format="XML">0 0</DataItem>\n'
+            f'          <DataItem Dimensions="2" NumberType="Float" Precision="8" Format="XML">1 1</DataItem>\n'
+            f'        </Geometry>\n'
+            f'        <Attribute Name="temperature" AttributeType="Scalar" Center="Node">\n'
+            f'          <DataItem Dimensions="{nx} {ny}" NumberType="Float" Precision="8" Format="HDF">'
+            f'{name}:/{DATASET}</DataItem>\n'
+            f'        </Attribute>\n'
+            f'      </Grid>\n')
+    text = ('<?xml version="1.0" ?>\n<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>\n<Xdmf Version="3.0">\n  <Domain>\n'
+            f'    <Grid Name={quoteattr("heat")} GridType="Collection" CollectionType="Temporal">\n'
+            + "".join(grids) + "    </Grid>\n  </Domain>\n</Xdmf>\n")
+    atomic_write(path, lambda handle: handle.write(text.encode()), durable=False)
