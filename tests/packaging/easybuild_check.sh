@@ -84,6 +84,8 @@ out=$(cd "$scratch/run" && env -i HOME="$HOME" PATH=/usr/bin:/bin TERM=dumb bash
   echo "EBROOTHPCFFI=$EBROOTHPCFFI"
   echo "HPCFFI_ROOT=$HPCFFI_ROOT"
   echo "HPCFFI_PYTHON=$HPCFFI_PYTHON"
+  echo "HPCFFI_LIB=$HPCFFI_LIB"
+  echo "HPCFFI_INCLUDE=$HPCFFI_INCLUDE"
   echo "heat=$(command -v hpcffi-heat)"
   hpcffi-heat --nx 300 --ny 200 --steps 50 --threads 2
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
@@ -97,6 +99,8 @@ prefix=$scratch/prefix/software/hpcffi/$version
 grep -qx "EBROOTHPCFFI=$prefix" <<<"$out" || fail "EBROOTHPCFFI is not $prefix"
 grep -qx "HPCFFI_ROOT=$prefix" <<<"$out" || fail "HPCFFI_ROOT is not $prefix"
 grep -qx "heat=$prefix/bin/hpcffi-heat" <<<"$out" || fail "hpcffi-heat does not come from $prefix"
+grep -qx "HPCFFI_LIB=$prefix/lib/libhpcffi.so.0" <<<"$out" && [[ -f $prefix/lib/libhpcffi.so.0 ]] || fail "HPCFFI_LIB is not $prefix/lib/libhpcffi.so.0"
+grep -qx "HPCFFI_INCLUDE=$prefix/include" <<<"$out" && [[ -f $prefix/include/hpcffi/hpcffi_decls.h ]] || fail "HPCFFI_INCLUDE is not $prefix/include"
 grep -qx "python package: $prefix/lib/python3.11/site-packages/hpcffi/__init__.py" <<<"$out" || fail "the Python package does not come from $prefix"
 grep -qx "library: $prefix/lib/libhpcffi.so.0" <<<"$out" || fail "the ABI library is not $prefix/lib/libhpcffi.so.0"
 grep -qx "hpcffi $version" <<<"$out" || fail "python -m hpcffi --version does not print hpcffi $version"
