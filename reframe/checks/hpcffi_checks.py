@@ -17,7 +17,6 @@ the commands shown with each entry and paste what they print) and REFERENCES
 (performance references per `system:partition`; see docs/validate.md).
 """
 
-import os
 import re
 
 import reframe as rfm

@@ -76,6 +76,7 @@ want_py=$(cd "$scratch/run" && PYTHONPATH=$HPCFFI_TEST_BUILD_DIR/python "$HPCFFI
             --output-dir "$scratch/run/build-tree" | grep '^mean temperature:')
 
 step "module load hpcffi/$version (EasyBuild's module, real Lmod, fresh shell)"
+# shellcheck disable=SC2016  # the script expands in the child shell
 out=$(cd "$scratch/run" && env -i HOME="$HOME" PATH=/usr/bin:/bin TERM=dumb bash --noprofile --norc -c '
   set -e
   source "$1"
@@ -99,8 +100,9 @@ prefix=$scratch/prefix/software/hpcffi/$version
 grep -qx "EBROOTHPCFFI=$prefix" <<<"$out" || fail "EBROOTHPCFFI is not $prefix"
 grep -qx "HPCFFI_ROOT=$prefix" <<<"$out" || fail "HPCFFI_ROOT is not $prefix"
 grep -qx "heat=$prefix/bin/hpcffi-heat" <<<"$out" || fail "hpcffi-heat does not come from $prefix"
-grep -qx "HPCFFI_LIB=$prefix/lib/libhpcffi.so.0" <<<"$out" && [[ -f $prefix/lib/libhpcffi.so.0 ]] || fail "HPCFFI_LIB is not $prefix/lib/libhpcffi.so.0"
-grep -qx "HPCFFI_INCLUDE=$prefix/include" <<<"$out" && [[ -f $prefix/include/hpcffi/hpcffi_decls.h ]] || fail "HPCFFI_INCLUDE is not $prefix/include"
+grep -qx "HPCFFI_LIB=$prefix/lib/libhpcffi.so.0" <<<"$out" || fail "HPCFFI_LIB is not $prefix/lib/libhpcffi.so.0"
+[[ -f $prefix/lib/libhpcffi.so.0 && -f $prefix/include/hpcffi/hpcffi_decls.h ]] || fail "library or header missing in $prefix"
+grep -qx "HPCFFI_INCLUDE=$prefix/include" <<<"$out" || fail "HPCFFI_INCLUDE is not $prefix/include"
 grep -qx "python package: $prefix/lib/python3.11/site-packages/hpcffi/__init__.py" <<<"$out" || fail "the Python package does not come from $prefix"
 grep -qx "library: $prefix/lib/libhpcffi.so.0" <<<"$out" || fail "the ABI library is not $prefix/lib/libhpcffi.so.0"
 grep -qx "hpcffi $version" <<<"$out" || fail "python -m hpcffi --version does not print hpcffi $version"

@@ -132,14 +132,19 @@ if missing or len(ext) != 1 or bad:
 PY
     lib=$scratch/unpacked/hpcffi/libhpcffi.so.0
     ext=$(echo "$scratch"/unpacked/hpcffi/_hpcffi_api.*.so)
-    readelf -d "$ext" | grep -q 'R.*PATH.*\[\$ORIGIN\]' || fail "extension RUNPATH is not \$ORIGIN: $(readelf -d "$ext" | grep PATH)"
-    ! readelf -d "$lib" "$ext" | grep -E 'R(UN)?PATH' | grep -v '\[\$ORIGIN\]' || fail "an RPATH outside the package"
+    # Read once into variables: `readelf | grep -q` can die of SIGPIPE under pipefail.
+    ext_dyn=$(readelf -d "$ext")
+    lib_dyn=$(readelf -d "$lib")
+    # shellcheck disable=SC2016  # a literal $ORIGIN
+    grep -q 'R.*PATH.*\[\$ORIGIN\]' <<<"$ext_dyn" || fail "extension RUNPATH is not \$ORIGIN: $(grep PATH <<<"$ext_dyn")"
+    # shellcheck disable=SC2016
+    ! grep -E 'R(UN)?PATH' <<<"$ext_dyn$lib_dyn" | grep -v '\[\$ORIGIN\]' || fail "an RPATH outside the package"
     if "$HPCFFI_TEST_BUILD_PYTHON" -c 'import sys; sys.path.insert(0, sys.argv[1]); import hpcffi; sys.exit(not hpcffi.has_mpi())' \
          "$HPCFFI_TEST_BUILD_DIR/python" 2>/dev/null; then
       # MPI build: libmpi is a NEEDED entry (the system's), never a file in the wheel.
-      readelf -d "$lib" | grep -q 'NEEDED.*libmpi' || fail "libhpcffi.so.0 of an MPI build does not need libmpi"
+      grep -q 'NEEDED.*libmpi' <<<"$lib_dyn" || fail "libhpcffi.so.0 of an MPI build does not need libmpi"
     fi
-    readelf -d "$lib" | grep -q 'SONAME.*\[libhpcffi.so.0\]' || fail "libhpcffi.so.0 has the wrong SONAME"
+    grep -q 'SONAME.*\[libhpcffi.so.0\]' <<<"$lib_dyn" || fail "libhpcffi.so.0 has the wrong SONAME"
     step "install that wheel and run it"
     "$venv/bin/python" -m pip install "${pip_opts[@]}" --no-deps "$wheel"
     check_modes "$venv"
@@ -164,8 +169,9 @@ PY
     [[ -f $wheel ]] || fail "no wheel"
     "$venv/bin/python" -m pip install "${pip_opts[@]}" --no-deps "$wheel"
     lib=$(echo "$venv"/lib/python3*/site-packages/hpcffi/libhpcffi.so.0)
-    readelf -d "$lib" | grep NEEDED
-    ! readelf -d "$lib" | grep -E 'NEEDED.*lib(mpi|gmp)' || fail "HPCFFI_WITH_MPI/GMP=OFF did not reach CMake"
+    lib_dyn=$(readelf -d "$lib")
+    grep NEEDED <<<"$lib_dyn"
+    ! grep -E 'NEEDED.*lib(mpi|gmp)' <<<"$lib_dyn" || fail "HPCFFI_WITH_MPI/GMP=OFF did not reach CMake"
     out=$(cd "$elsewhere" && "$venv/bin/python" -c 'import hpcffi; print(hpcffi.has_mpi(), hpcffi.has_gmp(), hpcffi.has_openmp(), hpcffi.fib(90))')
     echo "  has_mpi has_gmp has_openmp fib(90): $out"
     [[ $out == "False False True 2880067194370816120" ]] || fail "unexpected capabilities: $out"
