@@ -130,7 +130,7 @@ class HpcffiHeatMPI(HpcffiCheck):
     @run_before("run")
     def pass_cpus_to_srun(self):
         # Slurm 22.05+: srun does not inherit --cpus-per-task from the batch job.
-        self.job.launcher.options = [f"--cpus-per-task={self.num_cpus_per_task}"]
+        self.job.launcher.options += [f"--cpus-per-task={self.num_cpus_per_task}"]
 
     @sanity_function
     def validate(self):
