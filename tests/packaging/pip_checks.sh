@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # pip_checks.sh install|sdist|editable|options -- hpcffi installed the way Python users do.
 #
-#   install   `pip install <source dir>` into a fresh venv; then, from another
-#             folder: the three cffi modes import from the wheel, `python -m
+#   install   `pip install <source dir>[mpi]` into a fresh venv; then, from another
+#             folder: Debian's mpi4py is still the one used (one MPI library in
+#             the process), the three cffi modes import from the wheel, `python -m
 #             hpcffi heat --steps 10` prints the build tree's mean, and the
 #             Python test suite (tests/python) passes against the installed wheel
 #   sdist     `python -m build --sdist`, a wheel built from that sdist, and the
@@ -78,10 +79,20 @@ print(hpcffi.mode, c.TREE, hpcffi.__file__, f.library_path(), f.header_path(), h
 case $case in
   install)
     make_venv "pytest>=7" "hypothesis>=6"
-    step "pip install --no-build-isolation $src"
-    "$venv/bin/python" -m pip install "${pip_opts[@]}" --no-build-isolation "$src"
+    step "pip install --no-build-isolation ${src}[mpi]"
+    "$venv/bin/python" -m pip install "${pip_opts[@]}" --no-build-isolation "${src}[mpi]"
     "$venv/bin/python" -m pip show hpcffi | grep -E '^(Name|Version|Requires|Location)'
     check_modes "$venv"
+    # The `mpi` extra is satisfied by Debian's mpi4py (built for the Open MPI that
+    # libhpcffi uses): pip must not have put another one into the venv, and one
+    # MPI library only is loaded (hpcffi.mpi.check_same_mpi).
+    out=$(cd "$elsewhere" && "$venv/bin/python" -c '
+import mpi4py, hpcffi.mpi
+libraries, version = hpcffi.mpi.check_same_mpi()
+print(mpi4py.__file__, len(libraries), version.split(",")[0])')
+    echo "  mpi4py: $out"
+    [[ $out == /usr/lib/python3/dist-packages/mpi4py/__init__.py\ 1\ * ]] \
+      || fail "mpi4py is not Debian's, or more than one MPI library is loaded: $out"
     step "python -m hpcffi heat --steps 10 from $elsewhere"
     got=$(cd "$elsewhere" && "$venv/bin/python" -m hpcffi heat --steps 10 --output-dir "$scratch/run-wheel")
     echo "$got"
