@@ -4,16 +4,16 @@ A checkpoint is an HDF5 file in the layout of :mod:`hpcffi.hdf5io` (dataset
 ``/field``: the whole nx x ny float64 field, no ghost layers) with these
 attributes on the file:
 
-=====================  ======================================================
-``format``             ``"hpcffi-checkpoint"``
-``format_version``     2 (version 1 was a single-process binary format)
-``step``, ``nsteps``   steps done, the run's target (0 <= step <= nsteps)
-``nx``, ``ny``         the field's shape (equal to the dataset's)
-``a, dt, dx, dy``      the scheme's parameters (float64, compared bit for bit)
-``initial_fingerprint``  :mod:`hpcffi.fingerprint` of the run's initial field
-``field_fingerprint``    the same fingerprint of the stored field
-``hpcffi_version``     the version that wrote it; ``program``: free text
-=====================  ======================================================
+=========================  ======================================================
+``format``                 ``"hpcffi-checkpoint"``
+``format_version``         2 (version 1 was a single-process binary format)
+``step``, ``nsteps``       steps done, the run's target (0 <= step <= nsteps)
+``nx``, ``ny``             the field's shape (equal to the dataset's)
+``a, dt, dx, dy``          the scheme's parameters (float64, compared bit for bit)
+``initial_fingerprint``    :mod:`hpcffi.fingerprint` of the run's initial field
+``field_fingerprint``      the same fingerprint of the stored field
+``hpcffi_version``         the version that wrote it; ``program``: free text
+=========================  ======================================================
 
 Written by p ranks (each its block, collectively), it is read by q ranks (each
 only its block), or by one process: the fingerprints are sums over blocks, the
