@@ -112,11 +112,12 @@ def save(path, holder, step: int, params: RunParams, program: str | None = None)
         raise ValueError(f"field shape {holder.shape} does not match nx, ny = {params.nx}, {params.ny}")
     group = holder.group
     block = holder.block
-    local = fingerprint.block_sum(holder.get_block(), block.row0, block.col0, params.ny)
+    data = group.agree(holder.get_block)
+    local = fingerprint.block_sum(data, block.row0, block.col0, params.ny)
     digest = fingerprint.to_text(fingerprint.combine(group.allgather(local)))
     attrs = dict(asdict(params), format=FORMAT, format_version=FORMAT_VERSION, step=int(step),
                  field_fingerprint=digest, hpcffi_version=VERSION, program=program or program_name())
-    hdf5io.write_field(path, holder, attrs)
+    hdf5io.write_field(path, holder, attrs, block_data=data)
 
 
 def _int(attrs, key, path):

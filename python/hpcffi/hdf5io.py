@@ -99,12 +99,13 @@ def _attribute(value):
     return value
 
 
-def write_field(path, holder, attrs: dict, *, durable: bool = True) -> None:
+def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = True) -> None:
     """Write the holder's field to ``path`` (collective): dataset ``/field`` and ``attrs`` on the file.
 
     ``holder`` is a :class:`hpcffi.fields.LocalField` or ``MPIField``; every
-    rank writes its block. Raises the same exception on every rank on failure
-    (the target is then untouched).
+    rank writes its block (``block_data`` if the caller has already copied it
+    out with ``holder.get_block()``). Raises the same exception on every rank
+    on failure (the target is then untouched).
     """
     group = holder.group
     h5py = group.agree(require, group.parallel)
@@ -112,8 +113,11 @@ def write_field(path, holder, attrs: dict, *, durable: bool = True) -> None:
     temporary = _temporary_name(path, group)
     block = holder.block
 
+    # Copy the block out first, on its own: a rank failing here must not leave
+    # the others waiting in the collective open below.
+    data = group.agree(holder.get_block) if block_data is None else block_data
+
     def write():
-        data = holder.get_block()
         with _open(h5py, temporary, "w", group) as handle:
             for key, value in attrs.items():  # collective in MPI runs: same values on every rank
                 handle.attrs[key] = _attribute(value)
