@@ -93,6 +93,7 @@ case $case_name in
     rm -rf -- "$tcl_tree"; mkdir -p "$tcl_tree/share/modulefiles/hpcffi"
     cp -a "$prefix"/{bin,lib} "$tcl_tree"/ 2>/dev/null || cp -a "$prefix"/lib "$tcl_tree"/
     mkdir -p "$tcl_tree/bin"
+    cp -a "$prefix/include" "$tcl_tree"/        # HPCFFI_INCLUDE points there
     cp "$prefix/share/modulefiles/hpcffi/$version" "$tcl_tree/share/modulefiles/hpcffi/"
     head -n1 "$tcl_tree/share/modulefiles/hpcffi/$version" | grep -q '^#%Module' || fail "Tcl modulefile lacks the #%Module cookie"
     run_in_fresh_shell "$tcl_tree/share/modulefiles" "$tcl_tree"
