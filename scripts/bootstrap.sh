@@ -26,7 +26,8 @@ debian_packages=(
   libgmp-dev libgtest-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev libpmix-dev
   python3 python3-dev python3-venv python3-cffi python3-numpy python3-mpi4py python3-matplotlib
-  python3-h5py-serial python3-h5py-mpi
+  python3-h5py-serial python3-h5py-mpi        # HDF5 fields and checkpoints (h5py built for Open MPI)
+  python3-sphinx python3-myst-parser          # docs/ (Sphinx 5.3, MyST 0.18): ctest -L docs
   slurmctld slurmd slurm-client munge
   lmod
 )
