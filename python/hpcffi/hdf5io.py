@@ -156,7 +156,28 @@ def _dataset(handle, path):
         raise ValueError(f"{path}: dataset '/{DATASET}' has shape {dataset.shape}, expected a 2D field")
     if not (np.issubdtype(dataset.dtype, np.floating) or np.issubdtype(dataset.dtype, np.integer)):
         raise ValueError(f"{path}: dataset '/{DATASET}' holds {dataset.dtype}, expected real numbers")
+    _check_storage(dataset, path)
     return dataset
+
+
+def _check_storage(dataset, path):
+    """Refuse a dataset whose data cannot all be in the file before reading it.
+
+    libhdf5 1.10 crashes (segmentation fault) reading a dataset whose layout
+    message is damaged, which fuzzing found with a one-byte change. Contiguous
+    data must lie inside the file; chunked data HDF5 checks chunk by chunk.
+    """
+    if dataset.chunks is not None:
+        return
+    offset = dataset.id.get_offset()
+    stored = dataset.id.get_storage_size()
+    expected = dataset.size * dataset.dtype.itemsize
+    if offset is None:
+        raise ValueError(f"{path}: dataset '/{DATASET}' has no data stored in the file (a compact or damaged "
+                         "layout; hpcffi reads contiguous and chunked datasets)")
+    if stored != expected or offset + stored > os.path.getsize(path):
+        raise ValueError(f"{path}: dataset '/{DATASET}' does not hold its {expected} bytes inside the file "
+                         f"(offset {offset}, {stored} bytes stored): a damaged or truncated file")
 
 
 def read_shape(path) -> tuple[int, int]:

@@ -279,3 +279,17 @@ def test_a_npy_header_numpys_parser_chokes_on_is_a_format_error(tmp_path):
     for read in (fieldio.probe_shape, fieldio.read_npy):
         with pytest.raises(fieldio.FieldFormatError, match=r"odd\.npy: not a valid \.npy array"):
             read(path)
+
+
+def test_an_hdf5_layout_that_crashed_libhdf5_is_refused():
+    """tests/python/data/damaged-layout.h5: one byte changed by scripts/fuzz.sh (atheris) in a valid
+    field file; libhdf5 1.10.8 died with a segmentation fault reading its dataset."""
+    from pathlib import Path
+
+    from hpcffi.fields import Block
+
+    path = Path(__file__).parent / "data" / "damaged-layout.h5"
+    with pytest.raises(fieldio.FieldFormatError, match="has no data stored in the file"):
+        fieldio.probe_shape(path)
+    with pytest.raises(fieldio.FieldFormatError, match="has no data stored in the file"):
+        fieldio.read_block(path, Block(0, 0, 6, 5))
