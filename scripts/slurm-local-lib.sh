@@ -125,8 +125,8 @@ node_names() {
   if ((nodes == 1)); then echo localhost; return; fi
   for ((i = 1; i <= nodes; i++)); do echo "node$i"; done
 }
-node_addr() { echo "127.0.0.$((1 + ${1#node}))"; }
-node_port() { echo "$((slurmd_port + ${1#node} - 1))"; }
+node_addr() { if [[ $1 == localhost ]]; then echo 127.0.0.1; else echo "127.0.0.$((1 + ${1#node}))"; fi; }
+node_port() { if [[ $1 == localhost ]]; then echo "$slurmd_port"; else echo "$((slurmd_port + ${1#node} - 1))"; fi; }
 slurmd_pidfile() { if ((nodes == 1)); then echo "$dir/run/slurmd.pid"; else echo "$dir/run/slurmd-$1.pid"; fi; }
 
 write_config() {
