@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by slurm-local.sh, which sets dir, conf, nodes, ...
 # slurm-local-lib.sh -- helpers of scripts/slurm-local.sh: processes, checks,
 # configuration. Sourced, not run; the caller sets dir, conf, socket, marker,
 # nodes, cpus, ctld_port, slurmd_port, requeue_hold (see slurm-local.sh).

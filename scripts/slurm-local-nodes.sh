@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by slurm-local.sh, which sets dir, conf, nodes, ...
 # slurm-local-nodes.sh -- the "hosts" of a multi-node local cluster. Sourced by
 # scripts/slurm-local.sh (after slurm-local-lib.sh), not run.
 #

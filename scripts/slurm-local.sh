@@ -156,7 +156,7 @@ do_stop() {
   for n in $(node_names); do
     slurmd+=" $(pid_from "$(slurmd_pidfile "$n")" || true)"
   done
-  slurmd=$(echo $slurmd)   # trim
+  slurmd=$(xargs <<<"$slurmd")   # trim
   munged=$(pid_from "$dir/run/munged.pid" || true)
   if [[ -n $ctld && -f $conf ]]; then
     export SLURM_CONF=$conf
@@ -201,6 +201,14 @@ do_stop() {
   fi
 }
 
+# Stop with the node count the previous cluster in DIR was started with
+# (bash's dynamic scope: do_stop sees this local, the caller keeps its own).
+stop_previous() {
+  local nodes=$nodes
+  [[ -s $dir/etc/nodes ]] && nodes=$(wc -l <"$dir/etc/nodes")
+  do_stop
+}
+
 do_start() {
   local reach
   [[ $(id -u) -eq 0 ]] || die "must run as root to start slurmctld/slurmd/munged (this is a throw-away test cluster); on a real cluster just use sbatch"
@@ -211,7 +219,7 @@ do_start() {
     die "sbatch already reaches a Slurm cluster ($reach): refusing to start local daemons; submit to that cluster instead"
   fi
   # A previous cluster in the same directory is stopped and wiped.
-  if [[ -d $dir ]]; then do_stop >/dev/null; fi
+  if [[ -d $dir ]]; then stop_previous >/dev/null; fi
   local p
   local ports=("$ctld_port") n
   for n in $(node_names); do ports+=("$(node_port "$n")"); done
@@ -260,7 +268,7 @@ do_start() {
     sleep 0.2
   done
   if [[ $up != *"is UP"* || $state != "$want" ]]; then
-    echo "$prog: error: cluster not ready after ${timeout}s (ping: '${up:-no answer}', nodes: '$(echo ${state:-unknown})')" >&2
+    echo "$prog: error: cluster not ready after ${timeout}s (ping: '${up:-no answer}', nodes: '$(xargs <<<"${state:-unknown}")')" >&2
     log_excerpt
     do_stop >/dev/null 2>&1 || true
     exit 1
