@@ -34,13 +34,18 @@ PYTHON = os.environ.get("HPCFFI_PYTHON", sys.executable)
 NODES = ["node1", "node2", "node3"]
 
 
-# ---- the one place that reads a run's final field (issue 9 moves it to final.h5) ----
+# ---- the one place that knows a run's output files (issue 9 moves them to HDF5) -------
 def read_final_field(run_dir: Path):
     """The final temperature field a heat run wrote into run_dir."""
     np = jt.numpy()
     path = Path(run_dir) / "final.npy"
     check(path.is_file(), f"no final field {path}")
     return np.load(path)
+
+
+def checkpoint_file(run_dir: Path) -> Path:
+    """The checkpoint jobs/heat-mpi.sbatch keeps in its run folder."""
+    return Path(run_dir) / "heat.ckpt"
 
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -201,12 +206,15 @@ def case_node_failure():
     """heat-mpi on 2 of 3 nodes; one of its nodes crashes; Slurm requeues it onto the others."""
     np = jt.numpy()
     root = jt.workdir("node-failure")
-    for node in NODES:
-        check(node_state(node) == "idle", f"{node} is {node_state(node)!r}, not idle, before the test")
+    # Idle first (a job of an earlier test may still be completing: KillWait).
+    try:
+        jt.wait_until(lambda: all(node_state(n) == "idle" for n in NODES), "all nodes idle", limit=60)
+    except Failure:
+        raise Failure(f"nodes not idle before the test: {[(n, node_state(n)) for n in NODES]}") from None
     job, rc = jt.sbatch("heat-mpi.sbatch", root, FAILURE_RUN, wait=False, options=["--requeue", *layout(2, 1, 1)])
     check(rc == 0, f"sbatch exit code {rc}")
     log_path, out = root / f"heat-mpi-{job}.out", root / f"heat-mpi-{job}"
-    jt.wait_until(lambda: (out / "heat.ckpt").is_file() or jt.job_state_now(job) == "", "the first periodic checkpoint")
+    jt.wait_until(lambda: checkpoint_file(out).is_file() or jt.job_state_now(job) == "", "the first periodic checkpoint")
     check(jt.job_state_now(job) == "RUNNING",
           f"job {job} no longer runs after its first checkpoint ({jt.job_state_now(job) or 'finished'}): more HEAT_STEPS")
     first = placements(log_path.read_text())[0]
