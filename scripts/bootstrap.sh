@@ -34,12 +34,12 @@ debian_packages=(
   libgmp-dev libgtest-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev libpmix-dev
   python3 python3-dev python3-venv python3-cffi python3-numpy python3-mpi4py python3-matplotlib
-  python3-h5py-serial python3-h5py-mpi
+  python3-h5py-serial python3-h5py-mpi        # HDF5 fields and checkpoints (h5py built for Open MPI)
+  python3-sphinx python3-myst-parser          # docs/ (Sphinx 5.3, MyST 0.18): ctest -L docs
   slurmctld slurmd slurm-client munge
   lmod
 )
-# scikit-build-core in the project venv too: `pip install -e . --no-build-isolation`.
-python_packages=(pytest hypothesis "scikit-build-core>=0.10")
+python_packages=(pytest hypothesis)
 tools_packages=("build>=1" "scikit-build-core>=0.10" "reframe-hpc>=4.7,<5" "easybuild>=5,<6")
 
 missing=()
@@ -71,13 +71,13 @@ if [[ ! -x $venv_python ]]; then
   echo "bootstrap: creating venv $venv_dir"
   /usr/bin/python3 -m venv --system-site-packages "$venv_dir"
 fi
-if ! "$venv_python" -c 'import pytest, hypothesis, scikit_build_core' 2>/dev/null; then
+if ! "$venv_python" -c 'import pytest, hypothesis' 2>/dev/null; then
   if ((check_only)); then echo "bootstrap: venv lacks ${python_packages[*]}"; exit 0; fi
   "$venv_python" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi
-# Older builds wrote a .pth pointing the venv at one build tree; the
-# editable install (pip install -e .) and PYTHONPATH replace it.
-rm -f -- "$venv_dir"/lib/python3*/site-packages/hpcffi-build.pth
+# Older builds wrote a .pth pointing the venv at one build tree; PYTHONPATH
+# (ctest, scripts/hpcffi-env.sh) and editable installs replace it.
+((check_only)) || rm -f -- "$venv_dir"/lib/python3*/site-packages/hpcffi-build.pth
 
 tools_python=$tools_venv_dir/bin/python
 if ! "$tools_python" -c 'import build, scikit_build_core, reframe, easybuild.framework' 2>/dev/null; then

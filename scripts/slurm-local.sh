@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
-# slurm-local.sh -- a real single-node Slurm (slurmctld + slurmd + munged) on localhost.
+# slurm-local.sh -- a real Slurm (slurmctld + slurmd + munged) on this machine:
+# one node `localhost`, or N "hosts" node1..nodeN, each a slurmd in UTS and
+# mount namespaces of its own on 127.0.0.(1+i) (see slurm-local-nodes.sh).
 #
-#   scripts/slurm-local.sh start  [options]   wipe DIR, generate the config, start, wait until idle
-#   scripts/slurm-local.sh stop   [options]   cancel jobs, shut down, stop munged, reap leftovers
-#   scripts/slurm-local.sh status [options]   say what of this cluster runs
-#   scripts/slurm-local.sh env    [options]   print `export SLURM_CONF=...` (use: eval "$(... env)")
+#   scripts/slurm-local.sh start  [options]    wipe DIR, generate the config, start, wait until idle
+#   scripts/slurm-local.sh stop   [options]    cancel jobs, shut down, stop munged, reap leftovers
+#   scripts/slurm-local.sh status [options]    say what of this cluster runs, node by node
+#   scripts/slurm-local.sh env    [options]    print `export SLURM_CONF=...` (use: eval "$(... env)")
+#   scripts/slurm-local.sh crash-node NAME     SIGKILL every process of node NAME's namespace at once
+#   scripts/slurm-local.sh start-node NAME     start a crashed node's slurmd again
 #
 # Options (each also settable through the environment variable shown):
 #   --dir DIR            all state, config, logs, sockets  (HPCFFI_SLURM_DIR,
 #                        default ${HPCFFI_BUILD_DIR:-<project>/build}/slurm-local)
-#   --cpus N             CPUs to advertise; more than the machine has uses
+#   --nodes N            start: hosts; 1 (default) is `localhost` in the machine's own namespaces
+#                        (HPCFFI_SLURM_NODES); other actions read it from DIR
+#   --cpus N             CPUs to advertise per node; more than the machine has uses
 #                        SlurmdParameters=config_overrides  (HPCFFI_SLURM_CPUS, default: slurmd -C)
 #   --ctld-port P        slurmctld port  (HPCFFI_SLURMCTLD_PORT, default 6817)
-#   --slurmd-port P      slurmd port     (HPCFFI_SLURMD_PORT, default 6818)
+#   --slurmd-port P      slurmd port; node i of N > 1 uses P + i - 1  (HPCFFI_SLURMD_PORT, default 6818)
+#   --requeue-hold S     seconds a requeued job waits before it may start again; sets
+#                        AuthInfo cred_expire, the job credential lifetime
+#                        (HPCFFI_SLURM_REQUEUE_HOLD, default: Slurm's 120)
 #   --timeout S          bound on every wait, seconds  (HPCFFI_SLURM_TIMEOUT, default 60)
 #
 # For a laptop, a CI container or a test machine: needs root, and refuses to
 # start when `sbatch` already reaches a real cluster. Processes are only ever
-# stopped by PID: the pid files of this cluster, or processes carrying this
-# cluster's marker variable (HPCFFI_SLURM_LOCAL_DIR=DIR) in their environment.
+# stopped by PID: the pid files of this cluster, processes carrying this
+# cluster's marker variable (HPCFFI_SLURM_LOCAL_DIR=DIR) in their environment,
+# their descendants, and the processes of its nodes' namespaces.
 set -euo pipefail
 
 project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,13 +36,17 @@ prog=slurm-local.sh
 
 die() { echo "$prog: error: $*" >&2; exit 1; }
 say() { echo "$prog: $*"; }
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 action=${1:-}
 [[ -n $action ]] || { usage >&2; exit 2; }
 shift || true
 case $action in
   start|stop|status|env) ;;
+  crash-node|start-node)
+    node_arg=${1:-}
+    [[ -n $node_arg && $node_arg != -* ]] || { echo "$prog: $action needs a node name" >&2; exit 2; }
+    shift ;;
   -h|--help) usage; exit 0 ;;
   *) echo "$prog: unknown action '$action'" >&2; usage >&2; exit 2 ;;
 esac
@@ -43,6 +57,8 @@ cpus=${HPCFFI_SLURM_CPUS:-}
 ctld_port=${HPCFFI_SLURMCTLD_PORT:-6817}
 slurmd_port=${HPCFFI_SLURMD_PORT:-6818}
 timeout=${HPCFFI_SLURM_TIMEOUT:-60}
+nodes=${HPCFFI_SLURM_NODES:-}
+requeue_hold=${HPCFFI_SLURM_REQUEUE_HOLD:-}
 while (($#)); do
   case $1 in
     --dir) dir=${2:?--dir needs a value}; shift 2 ;;
@@ -53,6 +69,10 @@ while (($#)); do
     --ctld-port=*) ctld_port=${1#*=}; shift ;;
     --slurmd-port) slurmd_port=${2:?--slurmd-port needs a value}; shift 2 ;;
     --slurmd-port=*) slurmd_port=${1#*=}; shift ;;
+    --nodes) nodes=${2:?--nodes needs a value}; shift 2 ;;
+    --nodes=*) nodes=${1#*=}; shift ;;
+    --requeue-hold) requeue_hold=${2:?--requeue-hold needs a value}; shift 2 ;;
+    --requeue-hold=*) requeue_hold=${1#*=}; shift ;;
     --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
     --timeout=*) timeout=${1#*=}; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -63,6 +83,9 @@ for v in ctld_port slurmd_port timeout; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number, got '${!v}'"
 done
 [[ -z $cpus || $cpus =~ ^[1-9][0-9]*$ ]] || die "--cpus must be a positive number, got '$cpus'"
+[[ -z $nodes || $nodes =~ ^[1-9][0-9]*$ ]] || die "--nodes must be a positive number, got '$nodes'"
+((${nodes:-1} <= 200)) || die "--nodes: at most 200 (addresses 127.0.0.2..201), got $nodes"
+[[ -z $requeue_hold || $requeue_hold =~ ^[1-9][0-9]*$ ]] || die "--requeue-hold must be a positive number of seconds, got '$requeue_hold'"
 ((ctld_port != slurmd_port)) || die "slurmctld and slurmd ports must differ (both $ctld_port)"
 
 mkdir -p -- "$(dirname -- "$dir")" 2>/dev/null || true
@@ -71,165 +94,23 @@ conf=$dir/etc/slurm.conf
 socket=$dir/munge/run/munge.socket
 marker="HPCFFI_SLURM_LOCAL_DIR=$dir"
 
-# ---- process helpers (PID-based only) -----------------------------------------
-alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
-
-# True when process $1 carries this cluster's marker in its environment.
-ours() {
-  local pid=$1
-  [[ -r /proc/$pid/environ ]] || return 1
-  { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF -- "$marker"
-}
-
-# PID from a pid file, only if that process is alive and ours.
-pid_from() {
-  local f=$1 pid
-  [[ -s $f ]] || return 1
-  pid=$(tr -dc '0-9' <"$f")
-  alive "$pid" && ours "$pid" && echo "$pid"
-}
-
-# Every live process of this cluster: those carrying the marker (daemons and
-# slurmstepd, which slurmd re-parents to init) and all their descendants (job
-# processes, whose environment is the submitter's).
-our_pids() {
-  local p pid marked=()
-  for p in /proc/[0-9]*; do
-    pid=${p#/proc/}
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    ours "$pid" && marked+=("$pid")
-  done
-  ((${#marked[@]})) || return 0
-  ps -e -o pid=,ppid= | awk -v roots="${marked[*]}" -v self="$$" '
-    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
-    { parent[$1] = $2 }
-    END {
-      do { changed = 0
-           for (c in parent) if (!(c in keep) && (parent[c] in keep) && c != self) { keep[c] = 1; changed = 1 }
-      } while (changed)
-      for (k in keep) print k
-    }'
-}
-
-# Wait until none of the given PIDs is alive; false on timeout.
-wait_gone() {
-  local deadline=$((SECONDS + $1)) pid left
-  shift
-  while :; do
-    left=0
-    for pid in "$@"; do alive "$pid" && left=1; done
-    ((left)) || return 0
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
-
-describe_pid() { ps -o pid=,args= -p "$1" 2>/dev/null || echo "$1 (gone)"; }
-
-# ---- checks --------------------------------------------------------------------
-port_busy() {
-  local port=$1
-  if command -v ss >/dev/null; then
-    [[ -n $(ss -Hltn "( sport = :$port )" 2>/dev/null) ]]
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+# Nodes: given to start; every other action reads them from DIR.
+if [[ $action != start ]]; then
+  if [[ -s $dir/etc/nodes ]]; then
+    nodes=$(wc -l <"$dir/etc/nodes")
   fi
-}
-
-# A real cluster is one `scontrol ping` reaches without our config: the
-# system slurm.conf, configless DNS SRV records, or a SLURM_CONF of the caller
-# that is not ours.
-real_cluster() {
-  local out
-  if out=$(env -u SLURM_CONF timeout 15 scontrol ping 2>/dev/null) && [[ $out == *"is UP"* ]]; then
-    echo "${out%%$'\n'*}"; return 0
+  if [[ -s $conf ]]; then   # the ports this cluster was started with
+    ctld_port=$(sed -n 's/^SlurmctldPort=//p' "$conf")
+    slurmd_port=$(sed -n 's/^SlurmdPort=//p' "$conf")
   fi
-  if [[ -n ${SLURM_CONF:-} && $(realpath -m -- "$SLURM_CONF") != "$conf" ]]; then
-    if out=$(timeout 15 scontrol ping 2>/dev/null) && [[ $out == *"is UP"* ]]; then
-      echo "${out%%$'\n'*} (SLURM_CONF=$SLURM_CONF)"; return 0
-    fi
-  fi
-  return 1
-}
+fi
+nodes=${nodes:-1}
 
-# Every directory from / to the munge socket's must be world-searchable.
-check_socket_path() {
-  local d
-  ((${#socket} < 100)) || die "munge socket path too long for a Unix socket (${#socket} chars): $socket; use a shorter --dir"
-  d=$(dirname -- "$socket")
-  while [[ $d != / ]]; do
-    if [[ -e $d ]] && [[ $(stat -c %A -- "$d") != *[xt] ]]; then
-      die "directory $d is not world-executable (chmod o+x it), munged would refuse the socket ($socket)"
-    fi
-    d=$(dirname -- "$d")
-  done
-}
-
-# ---- configuration -------------------------------------------------------------
-write_config() {
-  local hw real_cpus mem cpus_line overrides="" commparams=""
-  hw=$(slurmd -C 2>/dev/null | head -n1) || die "slurmd -C failed"
-  real_cpus=$(sed -n 's/.*\bCPUs=\([0-9]*\).*/\1/p' <<<"$hw")
-  mem=$(sed -n 's/.*\bRealMemory=\([0-9]*\).*/\1/p' <<<"$hw")
-  [[ -n $real_cpus && -n $mem ]] || die "cannot read CPUs/RealMemory from 'slurmd -C': $hw"
-  cpus_line=${cpus:-$real_cpus}
-  if ((cpus_line > real_cpus)); then
-    overrides="SlurmdParameters=config_overrides   # advertise $cpus_line CPUs on $real_cpus"
-  fi
-  # Listening on loopback only works when the hostname resolves there.
-  if getent ahostsv4 "$(hostname)" 2>/dev/null | awk '{print $1; exit}' | grep -q '^127\.'; then
-    commparams="CommunicationParameters=NoCtldInAddrAny,NoInAddrAny"
-  fi
-  cat >"$conf" <<EOF
-# Generated by scripts/slurm-local.sh on $(date -Is); rewritten by every start.
-ClusterName=hpcffi-local
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$ctld_port
-SlurmdPort=$slurmd_port
-SlurmUser=root
-SlurmdUser=root
-${commparams}
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$socket
-StateSaveLocation=$dir/state/ctld
-SlurmdSpoolDir=$dir/state/slurmd
-SlurmctldPidFile=$dir/run/slurmctld.pid
-SlurmdPidFile=$dir/run/slurmd.pid
-SlurmctldLogFile=$dir/log/slurmctld.log
-SlurmdLogFile=$dir/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-MpiDefault=pmix
-ReturnToService=2
-MailProg=/bin/true
-MinJobAge=5
-SchedulerParameters=batch_sched_delay=0
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/filetxt
-JobCompLoc=$dir/log/jobcomp.txt
-${overrides}
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus_line RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
-EOF
-  # slurmd 22.05 always loads a cgroup plugin; v1's init is a no-op here.
-  printf 'CgroupPlugin=cgroup/v1\n' >"$dir/etc/cgroup.conf"
-  # PMIx scratch inside DIR: a killed step otherwise leaves /tmp/spmix_appdir_*.
-  printf 'PMIxCliTmpDirBase=%s\n' "$dir/state/pmix" >"$dir/etc/mpi.conf"
-  : >"$dir/etc/plugstack.conf"   # keeps a system plugstack.conf out
-}
-
-log_excerpt() {
-  local f
-  for f in "$dir"/log/munged.log "$dir"/log/slurmctld.log "$dir"/log/slurmd.log; do
-    [[ -s $f ]] || continue
-    echo "---- last lines of $f" >&2
-    tail -n 15 -- "$f" >&2
-  done
-}
+lib_dir=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=slurm-local-lib.sh
+source "$lib_dir/slurm-local-lib.sh"
+# shellcheck source=slurm-local-nodes.sh
+source "$lib_dir/slurm-local-nodes.sh"
 
 # ---- actions -------------------------------------------------------------------
 do_env() {
@@ -238,22 +119,31 @@ do_env() {
 }
 
 do_status() {
-  local name pid any=0
-  say "directory $dir"
-  for name in munged slurmctld slurmd; do
+  local name pid any=0 n
+  say "directory $dir ($nodes node$( ((nodes > 1)) && echo s))"
+  for name in munged slurmctld; do
     if pid=$(pid_from "$dir/run/$name.pid"); then
       echo "  $name: running, pid $pid"; any=1
     else
       echo "  $name: not running"
     fi
   done
+  if ((nodes == 1)); then
+    if pid=$(pid_from "$dir/run/slurmd.pid"); then
+      echo "  slurmd: running, pid $pid"; any=1
+    else
+      echo "  slurmd: not running"
+    fi
+  else
+    node_status
+  fi
   local others=()
   mapfile -t others < <(our_pids)
   echo "  processes of this cluster: ${#others[@]}"
   if ((any)) && [[ -f $conf ]]; then
     SLURM_CONF=$conf timeout 10 scontrol ping 2>&1 | sed 's/^/  /' || true
-    SLURM_CONF=$conf timeout 10 sinfo -h -o '  node %N: %T, %c CPUs' 2>&1 || true
-    SLURM_CONF=$conf timeout 10 squeue -h -o '  job %i %j %T %M' 2>&1 || true
+    SLURM_CONF=$conf timeout 10 sinfo -h -N -o '  node %N: %T, %c CPUs' 2>&1 || true
+    SLURM_CONF=$conf timeout 10 squeue -h -o '  job %i %j %T %M %R' 2>&1 || true
     echo "  use: eval \"\$($0 env --dir $dir)\""
     return 0
   fi
@@ -261,9 +151,12 @@ do_status() {
 }
 
 do_stop() {
-  local ctld slurmd munged ids deadline pids
+  local ctld slurmd="" munged ids deadline pids n
   ctld=$(pid_from "$dir/run/slurmctld.pid" || true)
-  slurmd=$(pid_from "$dir/run/slurmd.pid" || true)
+  for n in $(node_names); do
+    slurmd+=" $(pid_from "$(slurmd_pidfile "$n")" || true)"
+  done
+  slurmd=$(xargs <<<"$slurmd")   # trim
   munged=$(pid_from "$dir/run/munged.pid" || true)
   if [[ -n $ctld && -f $conf ]]; then
     export SLURM_CONF=$conf
@@ -308,6 +201,14 @@ do_stop() {
   fi
 }
 
+# Stop with the node count the previous cluster in DIR was started with
+# (bash's dynamic scope: do_stop sees this local, the caller keeps its own).
+stop_previous() {
+  local nodes=$nodes
+  [[ -s $dir/etc/nodes ]] && nodes=$(wc -l <"$dir/etc/nodes")
+  do_stop
+}
+
 do_start() {
   local reach
   [[ $(id -u) -eq 0 ]] || die "must run as root to start slurmctld/slurmd/munged (this is a throw-away test cluster); on a real cluster just use sbatch"
@@ -318,14 +219,21 @@ do_start() {
     die "sbatch already reaches a Slurm cluster ($reach): refusing to start local daemons; submit to that cluster instead"
   fi
   # A previous cluster in the same directory is stopped and wiped.
-  if [[ -d $dir ]]; then do_stop >/dev/null; fi
+  if [[ -d $dir ]]; then stop_previous >/dev/null; fi
   local p
-  for p in "$ctld_port" "$slurmd_port"; do
+  local ports=("$ctld_port") n
+  for n in $(node_names); do ports+=("$(node_port "$n")"); done
+  for p in "${ports[@]}"; do
     port_busy "$p" && die "port $p is in use; pick others with --ctld-port/--slurmd-port (HPCFFI_SLURMCTLD_PORT/HPCFFI_SLURMD_PORT)"
   done
+  if ((nodes > 1)); then
+    ((ctld_port < slurmd_port || ctld_port >= slurmd_port + nodes)) \
+      || die "slurmctld port $ctld_port is among the slurmd ports $slurmd_port..$((slurmd_port + nodes - 1))"
+    command -v unshare >/dev/null || die "'unshare' not found (util-linux): needed for --nodes > 1"
+  fi
   check_socket_path
   rm -rf -- "$dir"
-  mkdir -p "$dir"/{etc,log,run,state/ctld,state/slurmd,state/pmix} "$dir"/munge/{etc,run,lib}
+  mkdir -p "$dir"/{etc,log,run,state/ctld,state/slurmd,state/pmix,scratch} "$dir"/munge/{etc,run,lib}
   chmod 755 "$dir" "$dir/munge" "$dir/munge/run"
   chmod 700 "$dir/munge/etc" "$dir/munge/lib"
   write_config
@@ -341,22 +249,36 @@ do_start() {
     || { log_excerpt; do_stop >/dev/null; die "munge round trip failed on $socket"; }
 
   env "$marker" slurmctld -f "$conf" || { log_excerpt; do_stop >/dev/null; die "slurmctld did not start"; }
-  env "$marker" slurmd -f "$conf" -N localhost || { log_excerpt; do_stop >/dev/null; die "slurmd did not start"; }
+  if ((nodes == 1)); then
+    env "$marker" slurmd -f "$conf" -N localhost || { log_excerpt; do_stop >/dev/null; die "slurmd did not start"; }
+  else
+    write_hosts
+    for n in $(node_names); do
+      start_node "$n" || { log_excerpt; do_stop >/dev/null; die "slurmd of $n did not start"; }
+    done
+  fi
 
-  local deadline=$((SECONDS + timeout)) up="" state=""
+  # Ready: the controller answers and every node is idle.
+  local deadline=$((SECONDS + timeout)) up="" state="" want
+  want=$(for n in $(node_names); do echo idle; done)
   while ((SECONDS < deadline)); do
     up=$(timeout 5 scontrol ping 2>/dev/null || true)
-    state=$(timeout 5 sinfo -h -n localhost -o %T 2>/dev/null || true)
-    [[ $up == *"is UP"* && $state == idle ]] && break
+    state=$(timeout 5 sinfo -h -N -o %T 2>/dev/null || true)
+    [[ $up == *"is UP"* && $state == "$want" ]] && break
     sleep 0.2
   done
-  if [[ $up != *"is UP"* || $state != idle ]]; then
-    echo "$prog: error: cluster not ready after ${timeout}s (ping: '${up:-no answer}', node: '${state:-unknown}')" >&2
+  if [[ $up != *"is UP"* || $state != "$want" ]]; then
+    echo "$prog: error: cluster not ready after ${timeout}s (ping: '${up:-no answer}', nodes: '$(xargs <<<"${state:-unknown}")')" >&2
     log_excerpt
     do_stop >/dev/null 2>&1 || true
     exit 1
   fi
-  say "up: $(sinfo -h -o '%N %T, %c CPUs' | head -n1), ports $ctld_port/$slurmd_port, dir $dir"
+  if ((nodes == 1)); then
+    say "up: $(sinfo -h -o '%N %T, %c CPUs' | head -n1), ports $ctld_port/$slurmd_port, dir $dir"
+  else
+    say "up: $nodes nodes $(sinfo -h -o '%N %T, %c CPUs per node' | head -n1), slurmctld port $ctld_port," \
+        "slurmd ports $slurmd_port..$((slurmd_port + nodes - 1)), dir $dir${requeue_hold:+, requeue hold ${requeue_hold}s}"
+  fi
   say "use: eval \"\$($0 env --dir $dir)\""
 }
 
@@ -365,4 +287,6 @@ case $action in
   stop) do_stop ;;
   status) do_status ;;
   env) do_env ;;
+  crash-node) crash_node "$node_arg" ;;
+  start-node) revive_node "$node_arg" ;;
 esac

@@ -3,7 +3,7 @@
  * equation, Fibonacci, the cffi lesson's add demo) behind a plain C ABI.
  *
  * THIS IS A HEADER FILE, NOT A MANUAL: the functions are documented in
- * hpcffi_decls.h and in README.md ("The C ABI").
+ * hpcffi_decls.h and in docs/c-abi.md ("The C ABI").
  *
  * The declarations live in hpcffi_decls.h so that the Python package can feed
  * the very same text to cffi's cdef(); this file only adds what cdef cannot

@@ -7,7 +7,7 @@
  * plain C declarations only: no preprocessor lines, no macros, no attributes.
  * Include <hpcffi/hpcffi.h>, never this file directly.
  *
- * Conventions (the manual is README.md, section "The C ABI"):
+ * Conventions (the manual is docs/c-abi.md, which includes this file):
  *  - Every function returns an int status from enum hpcffi_status; 0 is success.
  *    On failure hpcffi_last_error() gives a message for the calling thread and
  *    output arguments are left untouched. No exception, exit() or MPI_Abort ever

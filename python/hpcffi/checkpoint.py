@@ -4,16 +4,16 @@ A checkpoint is an HDF5 file in the layout of :mod:`hpcffi.hdf5io` (dataset
 ``/field``: the whole nx x ny float64 field, no ghost layers) with these
 attributes on the file:
 
-=====================  ======================================================
-``format``             ``"hpcffi-checkpoint"``
-``format_version``     2 (version 1 was a single-process binary format)
-``step``, ``nsteps``   steps done, the run's target (0 <= step <= nsteps)
-``nx``, ``ny``         the field's shape (equal to the dataset's)
-``a, dt, dx, dy``      the scheme's parameters (float64, compared bit for bit)
-``initial_fingerprint``  :mod:`hpcffi.fingerprint` of the run's initial field
-``field_fingerprint``    the same fingerprint of the stored field
-``hpcffi_version``     the version that wrote it; ``program``: free text
-=====================  ======================================================
+=========================  ======================================================
+``format``                 ``"hpcffi-checkpoint"``
+``format_version``         2 (version 1 was a single-process binary format)
+``step``, ``nsteps``       steps done, the run's target (0 <= step <= nsteps)
+``nx``, ``ny``             the field's shape (equal to the dataset's)
+``a, dt, dx, dy``          the scheme's parameters (float64, compared bit for bit)
+``initial_fingerprint``    :mod:`hpcffi.fingerprint` of the run's initial field
+``field_fingerprint``      the same fingerprint of the stored field
+``hpcffi_version``         the version that wrote it; ``program``: free text
+=========================  ======================================================
 
 Written by p ranks (each its block, collectively), it is read by q ranks (each
 only its block), or by one process: the fingerprints are sums over blocks, the
@@ -112,11 +112,12 @@ def save(path, holder, step: int, params: RunParams, program: str | None = None)
         raise ValueError(f"field shape {holder.shape} does not match nx, ny = {params.nx}, {params.ny}")
     group = holder.group
     block = holder.block
-    local = fingerprint.block_sum(holder.get_block(), block.row0, block.col0, params.ny)
+    data = group.agree(holder.get_block)
+    local = fingerprint.block_sum(data, block.row0, block.col0, params.ny)
     digest = fingerprint.to_text(fingerprint.combine(group.allgather(local)))
     attrs = dict(asdict(params), format=FORMAT, format_version=FORMAT_VERSION, step=int(step),
                  field_fingerprint=digest, hpcffi_version=VERSION, program=program or program_name())
-    hdf5io.write_field(path, holder, attrs)
+    hdf5io.write_field(path, holder, attrs, block_data=data)
 
 
 def _int(attrs, key, path):

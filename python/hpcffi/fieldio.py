@@ -170,7 +170,10 @@ def _npy_header(path: Path):
                     shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
                 else:
                     raise ValueError(f"unsupported .npy version {version}")
-            except ValueError as error:
+            except OSError:
+                raise
+            except Exception as error:  # noqa: BLE001 (NumPy's header parser also raises
+                # SyntaxError and tokenize.TokenError on malformed headers: found by fuzzing)
                 raise FieldFormatError(path, None, f"not a valid .npy array ({error})") from None
     except OSError as error:
         raise _open_error(path, error) from None
@@ -189,7 +192,7 @@ def _npy_map(path: Path):
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except OSError as error:
         raise _open_error(path, error) from None
-    except ValueError as error:  # truncated data
+    except Exception as error:  # noqa: BLE001 (truncated data: ValueError; see _npy_header)
         raise FieldFormatError(path, None, f"not a valid .npy array ({error})") from None
 
 
@@ -204,7 +207,8 @@ def read_npy(path: PathLike) -> np.ndarray:
         data = np.load(path, allow_pickle=False)
     except OSError as error:
         raise _open_error(path, error) from None
-    except ValueError as error:  # not an .npy, pickled objects, truncated data
+    except Exception as error:  # noqa: BLE001 (not an .npy, pickled objects, truncated data, a header
+        # NumPy's parser chokes on: ValueError, SyntaxError, tokenize.TokenError)
         raise FieldFormatError(path, None, f"not a valid .npy array ({error})") from None
     if not isinstance(data, np.ndarray):
         raise FieldFormatError(path, None, "expected one array, found an archive")

@@ -56,6 +56,8 @@ echo "loaded hpcffi/$VERSION; HPCFFI_ROOT=${HPCFFI_ROOT:-}"
 pydir=${PYTHONPATH%%:*}
 [[ $pydir == "$ROOT"/* && -d $pydir/hpcffi ]] || fail "PYTHONPATH=${PYTHONPATH:-} does not hold the installed package under $ROOT"
 [[ -x ${HPCFFI_PYTHON:-} ]] || fail "HPCFFI_PYTHON not set to an interpreter: ${HPCFFI_PYTHON:-}"
+[[ -f ${HPCFFI_LIB:-} && ${HPCFFI_LIB} == "$ROOT"/* ]] || fail "HPCFFI_LIB=${HPCFFI_LIB:-} is not the installed library under $ROOT"
+[[ -f ${HPCFFI_INCLUDE:-}/hpcffi/hpcffi_decls.h && ${HPCFFI_INCLUDE} == "$ROOT"/* ]] || fail "HPCFFI_INCLUDE=${HPCFFI_INCLUDE:-} lacks hpcffi/hpcffi_decls.h under $ROOT"
 where=$("$HPCFFI_PYTHON" -c "import hpcffi, os; print(os.path.dirname(hpcffi.__file__))")
 [[ $where == "$pydir/hpcffi" ]] || fail "import hpcffi found $where, not the installed $pydir/hpcffi"
 echo "import hpcffi -> $where"
@@ -74,7 +76,7 @@ for exe in hpcffi-heat hpcffi-heat-mpi; do
 done
 module unload hpcffi
 [[ $PATH == "$path_before" ]] || fail "module unload left PATH=$PATH (was $path_before)"
-for v in HPCFFI_ROOT HPCFFI_PYTHON PYTHONPATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH; do
+for v in HPCFFI_ROOT HPCFFI_PYTHON HPCFFI_LIB HPCFFI_INCLUDE PYTHONPATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH; do
   [[ -z ${!v:-} ]] || fail "module unload left $v=${!v}"
 done
 echo "module unload restored PATH and cleared the variables"
@@ -91,6 +93,7 @@ case $case_name in
     rm -rf -- "$tcl_tree"; mkdir -p "$tcl_tree/share/modulefiles/hpcffi"
     cp -a "$prefix"/{bin,lib} "$tcl_tree"/ 2>/dev/null || cp -a "$prefix"/lib "$tcl_tree"/
     mkdir -p "$tcl_tree/bin"
+    cp -a "$prefix/include" "$tcl_tree"/        # HPCFFI_INCLUDE points there
     cp "$prefix/share/modulefiles/hpcffi/$version" "$tcl_tree/share/modulefiles/hpcffi/"
     head -n1 "$tcl_tree/share/modulefiles/hpcffi/$version" | grep -q '^#%Module' || fail "Tcl modulefile lacks the #%Module cookie"
     run_in_fresh_shell "$tcl_tree/share/modulefiles" "$tcl_tree"

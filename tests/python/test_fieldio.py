@@ -269,3 +269,27 @@ def test_a_text_header_larger_than_memory_is_a_clear_error(tmp_path):
                                                        r"field \(74505806\.0 GiB as float64\), more than this "
                                                        r"machine's available memory"):
         fieldio.read_text(path)
+
+
+def test_a_npy_header_numpys_parser_chokes_on_is_a_format_error(tmp_path):
+    """Found by scripts/fuzz.sh (atheris): NumPy raised tokenize.TokenError, not ValueError."""
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (6, 5), }" + b" " * 20 + b": '<f8'\n"
+    path = tmp_path / "odd.npy"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(240))
+    for read in (fieldio.probe_shape, fieldio.read_npy):
+        with pytest.raises(fieldio.FieldFormatError, match=r"odd\.npy: not a valid \.npy array"):
+            read(path)
+
+
+def test_an_hdf5_layout_that_crashed_libhdf5_is_refused():
+    """tests/python/data/damaged-layout.h5: one byte changed by scripts/fuzz.sh (atheris) in a valid
+    field file; libhdf5 1.10.8 died with a segmentation fault reading its dataset."""
+    from pathlib import Path
+
+    from hpcffi.fields import Block
+
+    path = Path(__file__).parent / "data" / "damaged-layout.h5"
+    with pytest.raises(fieldio.FieldFormatError, match="has no data stored in the file"):
+        fieldio.probe_shape(path)
+    with pytest.raises(fieldio.FieldFormatError, match="has no data stored in the file"):
+        fieldio.read_block(path, Block(0, 0, 6, 5))

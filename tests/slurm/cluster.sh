@@ -9,6 +9,8 @@
 #   skip    otherwise (a real cluster but no partition given, or not root): the
 #           job tests exit 77, which ctest reports as skipped
 # cleanup stops the local cluster (only the one in $HPCFFI_TEST_SLURM_DIR).
+# The `multinode` label uses it too: HPCFFI_TEST_SLURM_NODES hosts and
+# HPCFFI_TEST_SLURM_REQUEUE_HOLD (slurm-local.sh --nodes, --requeue-hold).
 set -euo pipefail
 : "${HPCFFI_TEST_SOURCE_DIR:?} ${HPCFFI_TEST_SLURM_DIR:?} ${HPCFFI_TEST_SLURM_MODE_FILE:?}"
 local_cluster=$HPCFFI_TEST_SOURCE_DIR/scripts/slurm-local.sh
@@ -36,7 +38,9 @@ case ${1:-} in
     fi
     bash "$local_cluster" start --dir "$HPCFFI_TEST_SLURM_DIR" \
       --cpus "${HPCFFI_TEST_SLURM_CPUS:-4}" \
-      --ctld-port "${HPCFFI_TEST_SLURMCTLD_PORT:-16817}" --slurmd-port "${HPCFFI_TEST_SLURMD_PORT:-16818}"
+      --ctld-port "${HPCFFI_TEST_SLURMCTLD_PORT:-16817}" --slurmd-port "${HPCFFI_TEST_SLURMD_PORT:-16818}" \
+      ${HPCFFI_TEST_SLURM_NODES:+--nodes "$HPCFFI_TEST_SLURM_NODES"} \
+      ${HPCFFI_TEST_SLURM_REQUEUE_HOLD:+--requeue-hold "$HPCFFI_TEST_SLURM_REQUEUE_HOLD"}
     echo "local" >"$HPCFFI_TEST_SLURM_MODE_FILE"
     ;;
   cleanup)

@@ -208,6 +208,25 @@ def case_demo():
                          r"mode abi .*OK", r"mode abi-inline .*OK", r"^hpcffi-job: .*finished"])
 
 
+def case_lesson():
+    """jobs/lesson.sbatch: every lesson script with its known output; an unfilled exercise fails the job."""
+    root = workdir("lesson")
+    job, rc = sbatch("lesson.sbatch", root)
+    log = log_of(root, "lesson", job)
+    show(log, "lesson log")
+    check(rc == 0, f"lesson job exit code {rc}")
+    check(final_state(job)[0] == "COMPLETED", f"lesson job state {final_state(job)}")
+    lines_in_order(log, [r"^hpcffi-job: .*HPCFFI_LIB=\S+libhpcffi\.so\.\d+ ", r"^sqrtf\(2\.0\) = 1\.4142135381698608$",
+                         *[r"^add: \[11\.0, 22\.0, 33\.0, 44\.0\]$"] * 3, r"^0 1 1 2 3 5 8 13 21 34$",
+                         r"^mean temperature after 200 steps: 10\.260996486007$", r"^hpcffi-job: .*finished"])
+    job, rc = sbatch("lesson.sbatch", root, env_extra={"LESSON_SCRIPTS": "06_fibo_exercise.py"},
+                     options=["--job-name=lesson-exercise"])
+    log = log_of(root, "lesson-exercise", job)
+    show(log, "lesson (unfilled exercise) log")
+    check(rc == 1, f"unfilled exercise: job exit code {rc}, expected 1")
+    lines_in_order(log, [r"06_fibo_exercise\.py: exercise not done yet", r"^hpcffi-job: .*failed"])
+
+
 def case_fibonacci():
     root = workdir("fibonacci")
     job, rc = sbatch("fibonacci.sbatch", root, {"FIB_N": 90, "FIB_EXACT": 300, "FIB_FULL": 1})
@@ -527,6 +546,7 @@ CASES = {
     "trivial": case_trivial,
     "module-env": case_module_env,
     "demo": case_demo,
+    "lesson": case_lesson,
     "fibonacci": case_fibonacci,
     "heat": case_heat,
     "heat-mpi": case_heat_mpi,
