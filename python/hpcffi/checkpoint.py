@@ -146,8 +146,8 @@ def read_info(path) -> CheckpointInfo:
     if not os.path.exists(path):
         raise CheckpointError(path, "no such file")
     try:
-        attrs = hdf5io.read_attrs(path)
-        shape = hdf5io.read_shape(path)
+        described = hdf5io.describe(path)  # in a child process: libhdf5 may crash on a damaged file
+        attrs, shape = described["attrs"], described["shape"]
     except ValueError as error:
         raise CheckpointError(path, f"not an hpcffi checkpoint: {error}") from None
     if attrs.get("format") != FORMAT:
@@ -211,7 +211,7 @@ def load_into(path, holder, expected: RunParams) -> int:
         validate(info, expected, path)
         return info
 
-    info = group.agree(check_attributes)
+    info = group.bcast(group.on_root(check_attributes))  # one look at the file, on rank 0
 
     def read():
         try:

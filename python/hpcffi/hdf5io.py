@@ -25,19 +25,25 @@ the build was configured with ``-DHPCFFI_WITH_HDF5=OFF``.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from . import _hdf5_probe
 from ._files import fsync_directory, fsync_path
 
-__all__ = ["DATASET", "HDF5UnavailableError", "available", "require", "write_field", "read_block", "read_shape",
-           "read_attrs", "write_xdmf"]
+__all__ = ["DATASET", "HDF5UnavailableError", "available", "require", "write_field", "describe", "read_block",
+           "read_shape", "read_attrs", "write_xdmf"]
 
-DATASET = "field"
+DATASET = _hdf5_probe.DATASET
+PROBE_SECONDS = 60  # bound on the child process that first looks at a file
 
 
 class HDF5UnavailableError(RuntimeError):
@@ -149,63 +155,57 @@ def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = T
 
 
 def _dataset(handle, path):
-    dataset = handle.get(DATASET)
-    if dataset is None or not hasattr(dataset, "shape"):
-        raise ValueError(f"{path}: no dataset '/{DATASET}' (not a field written by hpcffi or a compatible tool)")
-    if len(dataset.shape) != 2:
-        raise ValueError(f"{path}: dataset '/{DATASET}' has shape {dataset.shape}, expected a 2D field")
-    if not (np.issubdtype(dataset.dtype, np.floating) or np.issubdtype(dataset.dtype, np.integer)):
-        raise ValueError(f"{path}: dataset '/{DATASET}' holds {dataset.dtype}, expected real numbers")
-    _check_storage(dataset, path)
-    return dataset
+    return _hdf5_probe.check_dataset(handle, path)
 
 
-def _check_storage(dataset, path):
-    """Refuse a dataset whose data cannot all be in the file before reading it.
+# MPI launchers' variables: a child with them would join the parent's MPI job
+# (Debian's h5py picks its MPI build, which initialises MPI, when it sees them).
+_MPI_ENVIRONMENT = ("OMPI_", "PMIX_", "PMI_", "MPI_LOCALNRANKS", "H5PY_ALWAYS_USE_MPI")
 
-    libhdf5 1.10 crashes (segmentation fault) reading a dataset whose layout
-    message is damaged, which fuzzing found with a one-byte change. Contiguous
-    data must lie inside the file; chunked data HDF5 checks chunk by chunk.
+
+def describe(path) -> dict:
+    """``{"shape": (nx, ny), "attrs": {...}}`` of a field file, looked at in a child process.
+
+    Raises ValueError for a file that is not a readable HDF5 field, including
+    one that makes libhdf5 crash (the child dies; this process reports it).
     """
-    if dataset.chunks is not None:
-        return
-    offset = dataset.id.get_offset()
-    stored = dataset.id.get_storage_size()
-    expected = dataset.size * dataset.dtype.itemsize
-    if offset is None:
-        raise ValueError(f"{path}: dataset '/{DATASET}' has no data stored in the file (a compact or damaged "
-                         "layout; hpcffi reads contiguous and chunked datasets)")
-    if stored != expected or offset + stored > os.path.getsize(path):
-        raise ValueError(f"{path}: dataset '/{DATASET}' does not hold its {expected} bytes inside the file "
-                         f"(offset {offset}, {stored} bytes stored): a damaged or truncated file")
+    require(False)
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a regular file")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(_MPI_ENVIRONMENT)}
+    try:
+        child = subprocess.run([sys.executable, _hdf5_probe.__file__, path], capture_output=True, text=True,
+                               env=environment, timeout=PROBE_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"{path}: libhdf5 did not finish reading the file's metadata in {PROBE_SECONDS} s "
+                         "(a damaged file?)") from None
+    if child.returncode < 0:
+        name = signal.Signals(-child.returncode).name if -child.returncode in signal.Signals._value2member_map_ \
+            else f"signal {-child.returncode}"
+        raise ValueError(f"{path}: libhdf5 crashed ({name}) reading the file's metadata: a damaged file")
+    try:
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise ValueError(f"{path}: could not look at the file (exit {child.returncode}): "
+                         f"{child.stderr.strip()[-300:]}") from None
+    if "error" in result:
+        raise ValueError(result["error"])
+    return {"shape": tuple(result["shape"]), "attrs": result["attrs"]}
 
 
 def read_shape(path) -> tuple[int, int]:
-    """``(nx, ny)`` of the ``/field`` dataset (one process; h5py errors become ValueError)."""
-    h5py = require(False)
-    try:
-        with h5py.File(path, "r") as handle:
-            return tuple(int(n) for n in _dataset(handle, path).shape)
-    except OSError as error:
-        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
+    """``(nx, ny)`` of the ``/field`` dataset (see :func:`describe`)."""
+    return describe(path)["shape"]
 
 
 def read_attrs(path) -> dict:
-    """The file's attributes (one process), strings decoded."""
-    h5py = require(False)
-    try:
-        with h5py.File(path, "r") as handle:
-            return {key: _decoded(value) for key, value in handle.attrs.items()}
-    except OSError as error:
-        raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
+    """The file's attributes, strings decoded (see :func:`describe`)."""
+    return describe(path)["attrs"]
 
 
 def _decoded(value):
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return _hdf5_probe.decoded(value)
 
 
 def read_block(path, group, block, *, with_attrs: bool = False):

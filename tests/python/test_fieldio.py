@@ -293,3 +293,18 @@ def test_an_hdf5_layout_that_crashed_libhdf5_is_refused():
         fieldio.probe_shape(path)
     with pytest.raises(fieldio.FieldFormatError, match="has no data stored in the file"):
         fieldio.read_block(path, Block(0, 0, 6, 5))
+
+
+def test_an_hdf5_file_that_crashes_libhdf5_is_a_clear_error():
+    """tests/python/data/crashes-libhdf5.h5: found by scripts/fuzz.sh; libhdf5 1.10.8 dies with a
+    segmentation fault as soon as /field is looked up. The first look at a file happens in a child
+    process (hdf5io.describe), so this process reports it instead of dying."""
+    from pathlib import Path
+
+    from hpcffi import checkpoint
+
+    path = Path(__file__).parent / "data" / "crashes-libhdf5.h5"
+    with pytest.raises(fieldio.FieldFormatError, match=r"libhdf5 crashed \(SIGSEGV\) reading the file's metadata"):
+        fieldio.probe_shape(path)
+    with pytest.raises(checkpoint.CheckpointError, match=r"libhdf5 crashed \(SIGSEGV\)"):
+        checkpoint.read_info(path)
