@@ -18,6 +18,7 @@
 #endif
 
 namespace hpcffi::heat {
+inline namespace HPCFFI_ISA_NAMESPACE {
 
 #if defined(__AVX512F__)
 namespace simd {
@@ -97,4 +98,5 @@ void update_row_streaming(double *out, const double *up, const double *mid, cons
 void store_fence() {}
 #endif
 
+}  // namespace HPCFFI_ISA_NAMESPACE
 }  // namespace hpcffi::heat

@@ -51,6 +51,18 @@ int hpcffi_has_gmp(void);
  * as read when the library was loaded). Without OpenMP only 0 and 1 are valid. */
 int hpcffi_set_num_threads(int n);
 int hpcffi_get_num_threads(int *n);
+/* The instruction-set variant the heat kernels run with: "avx512"
+ * (x86-64-v4), "avx2" (x86-64-v3), "baseline" (x86-64), "native" (a build
+ * with HPCFFI_NATIVE=ON) or "generic" (other architectures). The default is
+ * the best variant compiled in that this CPU supports; the environment
+ * variable HPCFFI_ISA (read at every kernel call) may name another. An
+ * unknown, not compiled or unsupported HPCFFI_ISA makes this and every heat
+ * kernel call fail (HPCFFI_ERR_INVALID_ARGUMENT / HPCFFI_ERR_UNSUPPORTED).
+ * *name points to a static string. All variants give identical bits. */
+int hpcffi_isa(const char **name);
+/* *available = 1 if the variant `name` is compiled in and runs on this CPU,
+ * else 0; a name not in the list above is HPCFFI_ERR_INVALID_ARGUMENT. */
+int hpcffi_isa_available(const char *name, int *available);
 
 /* ---- demo: the lesson's add -------------------------------------------- */
 /* a[i] += b[i] for i < n. a and b must not overlap unless a == b. */
