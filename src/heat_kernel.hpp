@@ -70,13 +70,10 @@ private:
 // and below (down, i+1). The pointers are row starts; no two overlap.
 inline void update_row(double *__restrict out, const double *__restrict up, const double *__restrict mid,
                        const double *__restrict down, int64_t j_begin, int64_t j_end, const Coefficients &c) {
-    const double a_dt = c.a_dt, inv_dx2 = c.inv_dx2, inv_dy2 = c.inv_dy2;
+    const double centre = c.centre, cx = c.cx, cy = c.cy;
 #pragma omp simd
-    for (int64_t j = j_begin; j < j_end; ++j) {
-        const double centre = mid[j];
-        out[j] = centre + a_dt * ((down[j] - 2.0 * centre + up[j]) * inv_dx2 +
-                                  (mid[j + 1] - 2.0 * centre + mid[j - 1]) * inv_dy2);
-    }
+    for (int64_t j = j_begin; j < j_end; ++j)
+        out[j] = (centre * mid[j] + cx * (up[j] + down[j])) + cy * (mid[j - 1] + mid[j + 1]);
 }
 
 // update_row with non-temporal (cache-bypassing) stores for the 64-byte

@@ -93,6 +93,11 @@ int hpcffi_fib_exact(uint64_t n, char *buffer, size_t size, size_t *ndigits);
  *   u[i,j] = p[i,j] + a*dt*( (p[i+1,j] - 2 p[i,j] + p[i-1,j]) / dx2
  *                          + (p[i,j+1] - 2 p[i,j] + p[i,j-1]) / dy2 )
  * with dx2 = dx*dx and dy2 = dy*dy, on an nx x ny field, nx, ny >= 3.
+ * The kernels evaluate it with the coefficients folded,
+ *   u[i,j] = c*p[i,j] + cx*(p[i-1,j] + p[i+1,j]) + cy*(p[i,j-1] + p[i,j+1]),
+ *   cx = a*dt/dx2, cy = a*dt/dy2, c = 1 - 2*cx - 2*cy,
+ * which rounds differently from the form above (a few ulps), identically in
+ * every function, path, thread count, rank count and ISA variant.
  * Every call checks a > 0, dx2 > 0, dy2 > 0, 0 < dt <= the stability limit
  * dx2*dy2 / (2*a*(dx2 + dy2)) (a few ulps of slack), all finite. */
 
