@@ -86,6 +86,29 @@ extern "C" int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t 
     });
 }
 
+extern "C" int hpcffi_heat_blocking(int64_t nx, int64_t ny, int *depth, int *strip_width) {
+    return guarded(__func__, [&] {
+        require_non_null(depth, "depth");
+        require_non_null(strip_width, "strip_width");
+        heat::check_shape(nx, ny);
+        const heat::Blocking blocking = heat::default_blocking(nx, ny);
+        *depth = blocking.depth;
+        *strip_width = blocking.strip;
+    });
+}
+
+extern "C" int hpcffi_cache_sizes(int64_t *l1d, int64_t *l2, int64_t *l3) {
+    return guarded(__func__, [&] {
+        require_non_null(l1d, "l1d");
+        require_non_null(l2, "l2");
+        require_non_null(l3, "l3");
+        const heat::CacheSizes &sizes = heat::cache_sizes();
+        *l1d = sizes.l1d;
+        *l2 = sizes.l2;
+        *l3 = sizes.l3;
+    });
+}
+
 extern "C" int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean) {
     return guarded(__func__, [&] {
         require_non_null(field, "field");

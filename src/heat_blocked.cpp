@@ -135,7 +135,7 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
     // eighth of the band (many threads on a small field).
     const int64_t band_rows = max_of(nx - 2, 0) / max_of(threads, 1);
     const int64_t max_depth = depth >= 2 ? depth : min_of(max_of(band_rows / 8, 2), defaults.depth);
-    const int64_t strip_width = strip >= 1 ? strip : defaults.strip;
+    const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(max_depth));
     const int64_t ring_width = min_of(strip_width, ny) + 2 * max_depth;
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
@@ -175,7 +175,7 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
 void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
                     int64_t depth, int threads, int strip) {
     if (depth < 1) return;
-    const int64_t strip_width = strip >= 1 ? strip : default_blocking(nx, ny).strip;
+    const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(depth));
     const int64_t ring_width = min_of(strip_width, ny) + 2 * depth;
 #pragma omp parallel num_threads(threads)
     {

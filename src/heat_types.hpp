@@ -44,6 +44,14 @@ struct Blocking {
 };
 // The defaults for an nx x ny field (rule in heat_tuning.cpp).
 Blocking default_blocking(int64_t nx, int64_t ny);
+// The widest strip whose rings at this depth stay in L1 (heat_tuning.cpp).
+int strip_for_depth(int depth);
+
+// cpu0's data cache sizes in bytes, read once (heat_tuning.cpp).
+struct CacheSizes {
+    int64_t l1d, l2, l3;
+};
+const CacheSizes &cache_sizes();
 // The deepest halo the MPI field prepares for (its ghost frame).
 constexpr int max_halo_depth = 16;
 

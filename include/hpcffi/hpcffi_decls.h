@@ -116,6 +116,14 @@ int hpcffi_heat_evolve(double *u, double *u_previous, int64_t nx, int64_t ny,
 int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny,
                              double a, double dt, double dx2, double dy2,
                              int64_t nsteps);
+/* The temporal blocking hpcffi_heat_evolve_steps uses by default for an
+ * nx x ny field (steps per pass, columns per strip), derived from cpu0's
+ * cache sizes (hpcffi_cache_sizes); HPCFFI_HEAT_BLOCK_DEPTH and
+ * HPCFFI_HEAT_STRIP_WIDTH override them per call (any choice, same bits). */
+int hpcffi_heat_blocking(int64_t nx, int64_t ny, int *depth, int *strip_width);
+/* cpu0's L1 data, L2 and L3 cache sizes in bytes as the library read them
+ * (from /sys/devices/system/cpu/cpu0/cache, else sysconf; L3 = L2 if none). */
+int hpcffi_cache_sizes(int64_t *l1d, int64_t *l2, int64_t *l3);
 /* Mean of all nx*ny values (boundaries included), the lesson's reference
  * value. Summed in a fixed order: identical for any thread count. */
 int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean);
