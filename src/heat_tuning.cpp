@@ -62,9 +62,9 @@ const CacheSizes &cache_sizes() {
 // terms of cpu0's cache sizes (cache_sizes()), so that another cache
 // hierarchy gets parameters of its own; the constants in it reproduce the
 // choices `heat_bench --tune` measured best (bench/heat_bench.cpp; depth
-// 2-16 x strip 128-2048 at 200^2, 2000^2, 8192^2, 2 threads) on 2-core Intel
-// Xeon VMs with 48 KiB of L1d (2 MiB L2 and 260 MiB L3 on one, 1 MiB L2 and
-// 32 MiB L3 on another); docs/performance.md has the tables.
+// 2-16 x strip 128-2048 at 200^2, 2000^2, 8192^2, 2 threads) on two 2-core
+// VMs with 48 KiB of L1d per core: an Intel Xeon (2 MiB L2, 260 MiB L3) and
+// an AMD EPYC (1 MiB L2, 32 MiB L3); docs/performance.md has the tables.
 //  - 2 or more steps on 2 or more threads: blocked, from 20x20 up (one
 //    barrier per pass instead of one per step).
 //  - 2 or more steps on 1 thread once the two fields exceed twice the L1d

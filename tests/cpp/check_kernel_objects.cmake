@@ -26,9 +26,11 @@ foreach(object IN LISTS objects)
     if(symbol MATCHES "hpcffi::heat::isa_([a-z0-9]+)::")
       list(APPEND seen_variants ${CMAKE_MATCH_1})
     endif()
-    # Local symbols (lower-case t, b, d, r) cannot be shared; the personality
-    # routine reference is data, not code.
-    if(type MATCHES "^[TWwVvuiDBR]$" AND NOT symbol MATCHES "hpcffi::heat::isa_[a-z0-9]+::"
+    # Code that another object could share: global (T), weak (W, w, V, v),
+    # unique (u) or indirect (i) symbols. Local ones (t) cannot be shared, and
+    # data (B, D, R, such as ASan's __odr_asan.* markers) holds no
+    # instructions; the personality routine reference is data too.
+    if(type MATCHES "^[TWwVvui]$" AND NOT symbol MATCHES "hpcffi::heat::isa_[a-z0-9]+::"
        AND NOT symbol STREQUAL "DW.ref.__gxx_personality_v0")
       list(APPEND bad "${object}: ${type} ${symbol}")
     endif()
