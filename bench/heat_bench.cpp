@@ -473,6 +473,10 @@ void bench_heat(const Options &opt, Json &json) {
             json.field("mpts_min", points * cfg.steps / *std::max_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("mpts_max", points * cfg.steps / *std::min_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("rounds", static_cast<long>(cfg.seconds.size()));
+            int default_depth = 0, default_strip = 0;  // what auto uses (from the cache sizes)
+            check(hpcffi_heat_blocking(n, n, &default_depth, &default_strip), "hpcffi_heat_blocking");
+            json.field("default_depth", static_cast<long>(default_depth));
+            json.field("default_strip", static_cast<long>(default_strip));
             const bool divisions = cfg.name == "lesson" || cfg.name == "openmp_loop";
             json.field("identical_to_plain", divisions ? false : identical);
             if (divisions) json.field("max_rel_diff_to_plain", divisions_max_rel);
@@ -623,6 +627,14 @@ int main(int argc, char **argv) {
     json.field("hpcffi_version", std::string(hpcffi_version_string()));
     json.field("gmp_version", std::string(gmp_version));
     json.field("load_start", loadavg());
+    const char *isa = nullptr;
+    check(hpcffi_isa(&isa), "hpcffi_isa");
+    json.field("isa", std::string(isa));
+    int64_t l1d = 0, l2 = 0, l3 = 0;
+    check(hpcffi_cache_sizes(&l1d, &l2, &l3), "hpcffi_cache_sizes");
+    json.field("l1d_bytes", static_cast<long>(l1d));
+    json.field("l2_bytes", static_cast<long>(l2));
+    json.field("l3_bytes", static_cast<long>(l3));
     if (opt.has("stream")) bench_stream(opt, json);
     if (opt.has("heat")) bench_heat(opt, json);
     if (opt.has("fib")) bench_fib(opt, json);
