@@ -76,6 +76,22 @@ inline void update_row(double *__restrict out, const double *__restrict up, cons
         out[j] = (centre * mid[j] + cx * (up[j] + down[j])) + cy * (mid[j - 1] + mid[j + 1]);
 }
 
+// Two neighbouring rows at once: out0 from (r0, r1, r2), out1 from (r1, r2,
+// r3), each point by update_row's expression in update_row's order (same
+// bits). Rows r1 and r2 serve both outputs, so 16 points take 8 loads
+// instead of 10, and one loop's overhead instead of two.
+inline void update_two_rows(double *__restrict out0, double *__restrict out1, const double *__restrict r0,
+                            const double *__restrict r1, const double *__restrict r2, const double *__restrict r3,
+                            int64_t j_begin, int64_t j_end, const Coefficients &c) {
+    const double centre = c.centre, cx = c.cx, cy = c.cy;
+#pragma omp simd
+    for (int64_t j = j_begin; j < j_end; ++j) {
+        const double m1 = r1[j], m2 = r2[j];
+        out0[j] = (centre * m1 + cx * (r0[j] + m2)) + cy * (r1[j - 1] + r1[j + 1]);
+        out1[j] = (centre * m2 + cx * (m1 + r3[j])) + cy * (r2[j - 1] + r2[j + 1]);
+    }
+}
+
 // update_row with non-temporal (cache-bypassing) stores for the 64-byte
 // aligned part of out; same arithmetic, same order, so the same bits. Callers
 // must issue store_fence() before other threads read what it wrote.
