@@ -426,11 +426,14 @@ void bench_heat(const Options &opt, Json &json) {
         // the lesson kernel and the OpenMP loop (divisions) agree to rounding.
         const int64_t check_steps = 13;
         std::vector<double> reference(static_cast<size_t>(n * n));
-        bool identical = true;
+        bool identical = true, have_reference = false;
         double divisions_max_rel = 0.0;  // the kernels with divisions
+        // plain comes first in configs at every thread count: the first one
+        // (1 thread unless --threads says otherwise) is the reference.
         for (auto &cfg : configs) {
             run_heat(s, cfg, check_steps, dt);
-            if (cfg.name == "plain" && cfg.threads == 1) {
+            if (cfg.name == "plain" && !have_reference) {
+                have_reference = true;
                 std::memcpy(reference.data(), s.field.get(), reference.size() * 8);
             } else if (cfg.name == "lesson" || cfg.name == "openmp_loop") {
                 for (size_t k = 0; k < reference.size(); ++k)
@@ -473,6 +476,10 @@ void bench_heat(const Options &opt, Json &json) {
             json.field("mpts_min", points * cfg.steps / *std::max_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("mpts_max", points * cfg.steps / *std::min_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("rounds", static_cast<long>(cfg.seconds.size()));
+            int default_depth = 0, default_strip = 0;  // what auto uses (from the cache sizes)
+            check(hpcffi_heat_blocking(n, n, &default_depth, &default_strip), "hpcffi_heat_blocking");
+            json.field("default_depth", static_cast<long>(default_depth));
+            json.field("default_strip", static_cast<long>(default_strip));
             const bool divisions = cfg.name == "lesson" || cfg.name == "openmp_loop";
             json.field("identical_to_plain", divisions ? false : identical);
             if (divisions) json.field("max_rel_diff_to_plain", divisions_max_rel);
@@ -623,6 +630,14 @@ int main(int argc, char **argv) {
     json.field("hpcffi_version", std::string(hpcffi_version_string()));
     json.field("gmp_version", std::string(gmp_version));
     json.field("load_start", loadavg());
+    const char *isa = nullptr;
+    check(hpcffi_isa(&isa), "hpcffi_isa");
+    json.field("isa", std::string(isa));
+    int64_t l1d = 0, l2 = 0, l3 = 0;
+    check(hpcffi_cache_sizes(&l1d, &l2, &l3), "hpcffi_cache_sizes");
+    json.field("l1d_bytes", static_cast<long>(l1d));
+    json.field("l2_bytes", static_cast<long>(l2));
+    json.field("l3_bytes", static_cast<long>(l3));
     if (opt.has("stream")) bench_stream(opt, json);
     if (opt.has("heat")) bench_heat(opt, json);
     if (opt.has("fib")) bench_fib(opt, json);

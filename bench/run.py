@@ -88,7 +88,23 @@ def machine_info():
         info["commit"] = "unknown"
     with open("/proc/meminfo") as f:
         info["mem_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
+    info["mhz"] = cpu_mhz()
     return info
+
+
+def cpu_mhz():
+    """The clock /proc/cpuinfo reports for cpu0 (nominal on a VM), or None.
+
+    Updates per cycle are computed from it: the cycle counter itself is not
+    readable on this VM kind (perf stat: cycles <not supported>)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("cpu MHz"):
+                    return float(line.split(":")[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def initial_field(np, n):
@@ -341,6 +357,73 @@ def mpi_heat(apps, sizes, rounds, seconds, cpp_heat, notes):
     return results
 
 
+def portable_vs_native(native_apps, portable_apps, sizes, rounds, seconds, cpp_heat, notes):
+    """hpcffi-heat of the native build (-march=native) against the portable
+    default build's, 2 threads, interleaved in fresh processes, at each size;
+    the portable driver also with every other ISA variant it has (HPCFFI_ISA).
+    Every configuration must print the native driver's mean temperature to
+    the last digit (all variants give the same bits). Returns rows like the
+    harness's, kernel "driver_native", "driver_portable" (automatic choice),
+    "driver_portable_<isa>"."""
+    native, portable = os.path.join(native_apps or "", "hpcffi-heat"), os.path.join(portable_apps or "", "hpcffi-heat")
+    if not (os.access(native, os.X_OK) and os.access(portable, os.X_OK)):
+        notes.append(f"portable-vs-native rows skipped: no {portable} or {native}")
+        return []
+    placement = dict(OMP_PROC_BIND="close", OMP_PLACES="cores")
+
+    def run(cmd, extra_env):
+        env = dict(os.environ, **placement, **extra_env)
+        for k in ("HPCFFI_HEAT_KERNEL", "HPCFFI_HEAT_BLOCK_DEPTH", "HPCFFI_HEAT_STRIP_WIDTH"):
+            env.pop(k, None)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
+        fom = re.search(r"^figure of merit: ([0-9.]+) Mpts/s", proc.stdout, re.M)
+        mean = re.search(r"^mean temperature: (\S+)", proc.stdout, re.M)
+        isa = re.search(r"kernels: (\S+)", proc.stdout)
+        return float(fom.group(1)), mean.group(1), isa.group(1) if isa else "?"
+
+    estimate = {r["nx"]: r["mpts"] for r in cpp_heat if r["kernel"] == "auto" and r["threads"] == 2}
+    results = []
+    for n in sizes:
+        points = (n - 2) * (n - 2)
+        steps = max(16, int(seconds * estimate.get(n, 1000.0) * 1e6 / points))
+        common = ["--nx", str(n), "--ny", str(n), "--steps", str(steps), "--threads", "2"]
+        configs = {"driver_native": (native, {}), "driver_portable": (portable, {})}
+        try:
+            _, reference_mean, native_isa = run([native, *common], {})
+            _, mean, auto_isa = run([portable, *common], {})
+            if mean != reference_mean:
+                notes.append(f"portable build at {n}x{n}: mean {mean} differs from the native {reference_mean}!")
+            for isa in ("avx512", "avx2", "baseline"):
+                if isa == auto_isa:
+                    continue
+                try:
+                    _, mean, _ = run([portable, *common], {"HPCFFI_ISA": isa})
+                except RuntimeError:
+                    continue  # not compiled in or not supported by this CPU
+                if mean != reference_mean:
+                    notes.append(f"portable build, HPCFFI_ISA={isa}, at {n}x{n}: mean {mean} differs from the "
+                                 f"native {reference_mean}!")
+                configs[f"driver_portable_{isa}"] = (portable, {"HPCFFI_ISA": isa})
+            before = loadavg()
+            rates = {name: [] for name in configs}
+            for _ in range(rounds):
+                for name, (exe, env) in configs.items():
+                    rates[name].append(run([exe, *common], env)[0])
+            after = loadavg()
+        except (RuntimeError, OSError) as e:
+            notes.append(f"portable-vs-native rows at {n}x{n} failed: {e}")
+            continue
+        for name, values in rates.items():
+            isa = {"driver_native": "native", "driver_portable": auto_isa}.get(name, name.rsplit("_", 1)[-1])
+            results.append({"nx": n, "ny": n, "kernel": name, "threads": 2, "steps": steps, "isa": isa,
+                            "mpts": statistics.median(values), "mpts_min": min(values), "mpts_max": max(values),
+                            "rounds": rounds, "mean": reference_mean, "load_before": before, "load_after": after})
+        print(f"  portable vs native {n}x{n} done (load {after})", file=sys.stderr)
+    return results
+
+
 def hpcffi_reference_factory(notes):
     """hpcffi's field after k steps, through the Python package (None if absent)."""
     try:
@@ -514,6 +597,38 @@ def build_report(data):
                  "`hpcffi_heat_evolve_steps` picks; plain/streaming/blocked are forced with HPCFFI_HEAT_KERNEL.")
     lines.append("")
 
+    # portable vs native
+    if data.get("portable_table"):
+        lines.append("## Portable default build vs native build (hpcffi-heat, 2 threads)")
+        lines.append("")
+        lines.append("The same C++ driver from two builds, interleaved in fresh processes: `-DHPCFFI_NATIVE=ON` "
+                     "(-march=native) and the default build, whose kernels are compiled for baseline x86-64, "
+                     "x86-64-v3 (avx2) and x86-64-v4 (avx512) and picked at run time; the other variants forced "
+                     "with HPCFFI_ISA. Every one printed the same mean temperature, to the last digit.")
+        lines.append("")
+        lines.append("| size | native Mpts/s | portable (auto) Mpts/s | portable / native | other variants "
+                     "(x native) |")
+        lines.append("|---|---:|---:|---:|---|")
+        for row in data["portable_table"]:
+            others = ", ".join(f"{isa}: {fmt(v)} ({fmt(x, 2)})" for isa, v, x in row["others"])
+            lines.append(f"| {row['size']} | {fmt(row['native'])} | {fmt(row['portable'])} ({row['isa']}) | "
+                         f"{fmt(row['ratio'], 2)} | {others} |")
+        lines.append("")
+
+    # updates per cycle
+    if data.get("upc_table"):
+        lines.append("## Point updates per cycle per core (hpcffi auto)")
+        lines.append("")
+        lines.append(f"At the {fmt(data['machine'].get('mhz'))} MHz /proc/cpuinfo reports (nominal: the VM's "
+                     "cycle counter is not readable, `perf stat` says cycles <not supported>; turbo or "
+                     "throttling shift these).")
+        lines.append("")
+        lines.append("| size | 1 thread | 2 threads |")
+        lines.append("|---|---:|---:|")
+        for row in data["upc_table"]:
+            lines.append(f"| {row['size']} | {fmt(row.get(1), 2)} | {fmt(row.get(2), 2)} |")
+        lines.append("")
+
     # fib
     lines.append("## Fibonacci")
     lines.append("")
@@ -589,6 +704,25 @@ def analyse(data):
                               "x_numba": ratio(r["mpts"], heat.get((n, "numba", t), {}).get("mpts")),
                               "x_devito": ratio(r["mpts"], heat.get((n, "devito", t), {}).get("mpts"))})
     data["heat_table"] = table
+
+    # portable vs native
+    portable_rows = []
+    for n in sorted({r["nx"] for r in data.get("portable_heat", [])}):
+        rows_n = {r["kernel"]: r for r in data["portable_heat"] if r["nx"] == n}
+        nat, por = rows_n.get("driver_native"), rows_n.get("driver_portable")
+        if not (nat and por):
+            continue
+        others = [(r["isa"], r["mpts"], ratio(r["mpts"], nat["mpts"])) for k, r in sorted(rows_n.items())
+                  if k.startswith("driver_portable_")]
+        portable_rows.append({"size": f"{n}x{n}", "n": n, "native": nat["mpts"], "portable": por["mpts"],
+                              "isa": por["isa"], "ratio": ratio(por["mpts"], nat["mpts"]), "others": others})
+    data["portable_table"] = portable_rows
+
+    # updates per cycle per core
+    mhz = data["machine"].get("mhz")
+    data["upc_table"] = ([{"size": f"{n}x{n}", **{t: heat[(n, "auto", t)]["mpts"] / (mhz * t)
+                                                  for t in (1, 2) if (n, "auto", t) in heat}} for n in sizes]
+                         if mhz else [])
 
     # Fibonacci
     fib_rows = []
@@ -678,6 +812,32 @@ def analyse(data):
         g("8192x8192: MPI 2 ranks x 1 thread >= 0.9 of 1 rank x 2 threads (deep halos, the library's default depth)",
           v and w and v >= 0.9 * w, f"{fmt(v)} vs {fmt(w)} = {fmt(ratio(v, w), 2)}"
           + (f"; one exchange per step: {fmt(m(8192, 'mpi_2x1_overlap', 2))}" if m(8192, "mpi_2x1_overlap", 2) else ""))
+    # Goals of issue 11 (performance, round two).
+    for row in portable_rows:
+        g(f"{row['size']}: portable default build within 0.95x of the native build (2 threads)",
+          row["ratio"] and row["ratio"] >= 0.95, f"{fmt(row['portable'])} ({row['isa']}) vs {fmt(row['native'])} "
+          f"= {fmt(row['ratio'], 2)}")
+    missing_portable = [n for n in (200, 2000, 8192) if n in sizes and n not in {r["n"] for r in portable_rows}]
+    if missing_portable:
+        g("portable default build within 0.95x of native", False, f"not measured at {missing_portable}")
+    for other in ("devito", "numba"):
+        pairs = [(n, t, m(n, "auto", t), m(n, other, t)) for n in sizes for t in (1, 2) if m(n, other, t)]
+        if pairs:
+            worst = min(pairs, key=lambda p: ratio(p[2], p[3]) or 0)
+            g(f">= 1.5x {other} at every size and thread count", all(a and a >= 1.5 * b for _, _, a, b in pairs),
+              f"lowest {fmt(ratio(worst[2], worst[3]), 2)}x at {worst[0]}x{worst[0]}, {worst[1]} thread(s) "
+              f"({fmt(worst[2])} vs {fmt(worst[3])}); all: "
+              + ", ".join(f"{n}/{t}t {fmt(ratio(a, b), 2)}" for n, t, a, b in pairs))
+    if 8192 in sizes and 200 in sizes:
+        big, small = m(8192, "auto", 2), m(200, "auto", 2)
+        g("8192x8192 on 2 threads >= 0.85 of the 200x200 rate on 2 threads", big and small and big >= 0.85 * small,
+          f"{fmt(big)} vs {fmt(small)} = {fmt(ratio(big, small), 2)}")
+    identical = (all(r["identical_to_plain"] for r in cpp.get("heat", [])
+                     if r["kernel"] not in ("lesson", "openmp_loop"))
+                 and not any("differs from" in n for n in data["notes"]))
+    g("every path bitwise identical to every other (harness memcmp at 1-2 threads; drivers of every ISA variant "
+      "and MPI rank count print the same mean to the last digit)", identical,
+      "identical" if identical else "see the notes")
     for o in rows:
         if o["driver"] == "Python (api mode)":
             g(f"Python (api) evolve_steps(200) on 200x200 within 1.05x of C++, {o['threads']} thread(s)",
@@ -735,6 +895,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="about one minute: fewer sizes, rounds, shorter runs")
     parser.add_argument("--harness", required=True, help="path of the heat_bench executable")
     parser.add_argument("--apps", help="folder with hpcffi-heat and hpcffi-heat-mpi (MPI rows)")
+    parser.add_argument("--portable-apps", help="folder with the portable (default) build's hpcffi-heat")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--command", default="bench/run.sh")
     args = parser.parse_args()
@@ -767,6 +928,10 @@ def main():
     print("bench: MPI driver ...", file=sys.stderr)
     data["mpi_heat"] = (mpi_heat(args.apps, sizes, rounds, 2 * seconds, data["cpp"].get("heat", []), notes)
                         if args.apps else [])
+    print("bench: portable vs native build ...", file=sys.stderr)
+    data["portable_heat"] = portable_vs_native(args.apps, args.portable_apps,
+                                               [200, 2000] if args.quick else [200, 2000, 8192], rounds,
+                                               2 * seconds, data["cpp"].get("heat", []), notes)
     print("bench: Python ints ...", file=sys.stderr)
     data["python_fib"] = python_fib([10**6, 10**7], 1 if args.quick else 3)
     data["load_end"] = loadavg()
@@ -774,6 +939,7 @@ def main():
     loads = [load1(data["load_start"]), load1(data["load_end"]), load1(data["cpp"]["load_start"]),
              load1(data["cpp"]["load_end"])]
     loads += [load1(r[k]) for r in data["cpp"].get("heat", []) + data["python_heat"] + data["mpi_heat"]
+              + data["portable_heat"]
               for k in ("load_before", "load_after")]
     data["max_load"] = max(loads)
     data["other_cores"], data["stolen_cores"] = other_load(cpu_start, cpu_snapshot())

@@ -14,12 +14,15 @@
 #   2. build-bench/: hpcffi configured with -DHPCFFI_NATIVE=ON (Release),
 #      installed into build-bench/install; the Python package is in
 #      build-bench/python.
+#   2b. build-bench-portable/: the default (portable) build's hpcffi-heat,
+#      for the portable-vs-native comparison.
 #   3. build-bench/bench/: the C++ harness bench/heat_bench.cpp, a separate
 #      CMake project that find_package(hpcffi)s that install.
 #   4. bench/run.py: runs the harness (bandwidth, every heat path, the lesson
 #      kernel, Fibonacci vs GMP), the C++ and Python drivers of the same
 #      evolve interleaved (Python overhead), NumPy / Numba / Devito, the MPI
-#      driver hpcffi-heat-mpi (2 x 1 and 1 x 2), Python ints; checks every
+#      driver hpcffi-heat-mpi (2 x 1 and 1 x 2), the portable build's driver
+#      against the native one (and each ISA variant via HPCFFI_ISA), Python ints; checks every
 #      implementation against hpcffi before timing it, and writes
 #      bench/results/bench-<date>-<time>.{json,md,png}; the table is printed too.
 #
@@ -80,6 +83,16 @@ fi
 cmake --build "$build" -j "$jobs" >/dev/null
 cmake --install "$build" --prefix "$build/install" >/dev/null
 
+# ---- 2b. hpcffi, portable (default) build: the drivers only -----------------------
+# What a user gets from the README's two commands: the kernels compiled for
+# several x86-64 levels, the best picked at run time. run.py runs its
+# hpcffi-heat against the native build's, interleaved.
+portable="$root/build-bench-portable"
+log "building hpcffi in $portable (portable default)"
+cmake -S "$root" -B "$portable" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DHPCFFI_WITH_PYTHON=OFF \
+      -DHPCFFI_WITH_MPI=OFF >/dev/null
+cmake --build "$portable" -j "$jobs" --target hpcffi-heat >/dev/null
+
 # ---- 3. the C++ harness -------------------------------------------------------------
 cmake -S "$here" -B "$build/bench" -DCMAKE_PREFIX_PATH="$build/install" >/dev/null
 cmake --build "$build/bench" -j "$jobs" >/dev/null
@@ -90,4 +103,5 @@ export PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
 # mpiexec as root (the MPI rows) needs Open MPI's explicit consent.
 if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 exec "$venv/bin/python" "$here/run.py" --harness "$build/bench/heat_bench" --apps "$build/src/apps" \
+     --portable-apps "$portable/src/apps" \
      --command "bench/run.sh ${quick[*]:-}" "${quick[@]}"

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "heat_kernel.hpp"
+#include "heat_isa.hpp"
 #include "heat_params.hpp"
 #include "status.hpp"
 #include "threads.hpp"
@@ -43,12 +43,13 @@ extern "C" int hpcffi_heat_evolve(double *u, double *u_previous, int64_t nx, int
         heat::check_shape(nx, ny);
         heat::check_parameters(a, dt, dx2, dy2);
         heat::check_no_overlap(u, u_previous, nx * ny, "u", "u_previous");
+        const heat::KernelTable &kernels = heat::kernels();
         const heat::Coefficients c = heat::make_coefficients(a, dt, dx2, dy2);
         const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
         const int threads = hpcffi::kernel_threads();
 #pragma omp parallel num_threads(threads)
         {
-            heat::step_interior(u, u_previous, nx, ny, c);
+            kernels.step_interior(u, u_previous, nx, ny, c);
             // The lesson memcpy'd u over u_previous; copy the interior back and
             // give u the boundary of u_previous, so both hold the new field.
 #pragma omp for schedule(static)
@@ -73,6 +74,7 @@ extern "C" int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t 
         heat::check_parameters(a, dt, dx2, dy2);
         if (nsteps < 0) hpcffi::fail(HPCFFI_ERR_INVALID_ARGUMENT, "nsteps must be >= 0, got " + std::to_string(nsteps));
         if (scratch != nullptr) heat::check_no_overlap(field, scratch, nx * ny, "field", "scratch");
+        heat::kernels();  // a bad HPCFFI_ISA fails every call, even one of 0 steps
         if (nsteps == 0) return;
         std::unique_ptr<double, FreeDeleter> owned;
         if (scratch == nullptr) {
@@ -81,6 +83,29 @@ extern "C" int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t 
         }
         heat::evolve_steps(field, scratch, nx, ny, heat::make_coefficients(a, dt, dx2, dy2), nsteps,
                            hpcffi::kernel_threads());
+    });
+}
+
+extern "C" int hpcffi_heat_blocking(int64_t nx, int64_t ny, int *depth, int *strip_width) {
+    return guarded(__func__, [&] {
+        require_non_null(depth, "depth");
+        require_non_null(strip_width, "strip_width");
+        heat::check_shape(nx, ny);
+        const heat::Blocking blocking = heat::default_blocking(nx, ny);
+        *depth = blocking.depth;
+        *strip_width = blocking.strip;
+    });
+}
+
+extern "C" int hpcffi_cache_sizes(int64_t *l1d, int64_t *l2, int64_t *l3) {
+    return guarded(__func__, [&] {
+        require_non_null(l1d, "l1d");
+        require_non_null(l2, "l2");
+        require_non_null(l3, "l3");
+        const heat::CacheSizes &sizes = heat::cache_sizes();
+        *l1d = sizes.l1d;
+        *l2 = sizes.l2;
+        *l3 = sizes.l3;
     });
 }
 

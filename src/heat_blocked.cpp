@@ -31,10 +31,7 @@
 // Every point is computed by update_row(), as in the plain kernel, from the
 // same neighbour values, so the result has the same bits for any depth,
 // strip width and thread count.
-#include <algorithm>
 #include <cstring>
-#include <memory>
-#include <utility>
 
 #include "heat_kernel.hpp"
 
@@ -43,6 +40,7 @@
 #endif
 
 namespace hpcffi::heat {
+inline namespace HPCFFI_ISA_NAMESPACE {
 namespace {
 
 constexpr int64_t prefetch_rows_ahead = 2;  // input rows requested before use
@@ -55,9 +53,9 @@ struct RowRange {
 // Interior rows [1, nx-1) split into near-equal contiguous bands, the same
 // split as `omp for schedule(static)`.
 RowRange thread_band(int64_t nx, int thread, int threads) {
-    const int64_t rows = std::max<int64_t>(nx - 2, 0);
+    const int64_t rows = max_of(nx - 2, 0);
     const int64_t base = rows / threads, extra = rows % threads;
-    const int64_t begin = 1 + thread * base + std::min<int64_t>(thread, extra);
+    const int64_t begin = 1 + thread * base + min_of(thread, extra);
     return {begin, begin + base + (thread < extra ? 1 : 0)};
 }
 
@@ -68,11 +66,11 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
                     RowRange band, int64_t depth, int64_t strip_width, double *ring, int64_t ring_width) {
     if (band.begin >= band.end) return;
     for (int64_t strip_begin = 1; strip_begin < ny - 1; strip_begin += strip_width) {
-        const int64_t strip_end = std::min(strip_begin + strip_width, ny - 1);
+        const int64_t strip_end = min_of(strip_begin + strip_width, ny - 1);
         // Columns any level of this strip touches; every row pointer below
         // points at column first_column of its row.
-        const int64_t first_column = std::max<int64_t>(0, strip_begin - depth);
-        const int64_t last_column = std::min<int64_t>(ny, strip_end + depth);  // exclusive
+        const int64_t first_column = max_of(0, strip_begin - depth);
+        const int64_t last_column = min_of(ny, strip_end + depth);  // exclusive
 
         auto ring_row = [&](int64_t level, int64_t i) { return ring + ((level - 1) * 3 + i % 3) * ring_width; };
         // Row i at time level `level` (0 = input). Boundary rows never change.
@@ -81,7 +79,7 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
             return ring_row(level, i);
         };
 
-        const int64_t first_position = std::max<int64_t>(1, band.begin - (depth - 1));
+        const int64_t first_position = max_of(1, band.begin - (depth - 1));
         const int64_t last_position = band.end - 1 + (depth - 1);  // inclusive
         for (int64_t p = first_position; p <= last_position; ++p) {
             const int64_t ahead = p + 1 + prefetch_rows_ahead;
@@ -92,10 +90,10 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
             for (int64_t level = 1; level <= depth; ++level) {
                 const int64_t i = p - (level - 1);
                 const int64_t widen = depth - level;  // steps still to come after this level
-                if (i < std::max<int64_t>(1, band.begin - widen) || i >= std::min(nx - 1, band.end + widen))
+                if (i < max_of(1, band.begin - widen) || i >= min_of(nx - 1, band.end + widen))
                     continue;
-                const int64_t j_begin = std::max<int64_t>(1, strip_begin - widen);
-                const int64_t j_end = std::min(ny - 1, strip_end + widen);
+                const int64_t j_begin = max_of(1, strip_begin - widen);
+                const int64_t j_end = min_of(ny - 1, strip_end + widen);
                 double *target = level == depth ? out + i * stride + first_column : ring_row(level, i);
                 const int64_t o = j_begin - first_column;  // offset of j_begin in every row
                 update_row(target + o, level_row(level - 1, i - 1) + o, level_row(level - 1, i) + o,
@@ -110,7 +108,10 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
 }
 
 // This thread's number and the team's size inside a parallel region.
-std::pair<int, int> thread_and_team() {
+struct ThreadInTeam {
+    int thread, team;
+};
+ThreadInTeam thread_and_team() {
 #ifdef _OPENMP
     return {omp_get_thread_num(), omp_get_num_threads()};
 #else
@@ -120,8 +121,8 @@ std::pair<int, int> thread_and_team() {
 
 // The (depth - 1) x 3 ring rows of one thread's passes. Uninitialised: every
 // ring value is written before it is read.
-std::unique_ptr<double[]> allocate_rings(int64_t depth, int64_t ring_width) {
-    return std::unique_ptr<double[]>(new double[static_cast<size_t>((depth - 1) * 3 * ring_width)]);
+int64_t ring_doubles(int64_t depth, int64_t ring_width) {
+    return (depth - 1) * 3 * ring_width;
 }
 
 }  // namespace
@@ -132,10 +133,10 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
     const Blocking defaults = default_blocking(nx, ny);
     // Each thread recomputes depth-1 rows beyond its band: keep that under an
     // eighth of the band (many threads on a small field).
-    const int64_t band_rows = std::max<int64_t>(nx - 2, 0) / std::max(threads, 1);
-    const int64_t max_depth = depth >= 2 ? depth : std::clamp<int64_t>(band_rows / 8, 2, defaults.depth);
-    const int64_t strip_width = strip >= 1 ? strip : defaults.strip;
-    const int64_t ring_width = std::min(strip_width, ny) + 2 * max_depth;
+    const int64_t band_rows = max_of(nx - 2, 0) / max_of(threads, 1);
+    const int64_t max_depth = depth >= 2 ? depth : min_of(max_of(band_rows / 8, 2), defaults.depth);
+    const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(max_depth));
+    const int64_t ring_width = min_of(strip_width, ny) + 2 * max_depth;
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
     {
@@ -146,22 +147,22 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
         for (int64_t i = band.begin; i < band.end; ++i) std::memcpy(scratch + i * ny, field + i * ny, row_bytes);
         if (thread == 0) std::memcpy(scratch, field, row_bytes);
         if (thread == team - 1) std::memcpy(scratch + (nx - 1) * ny, field + (nx - 1) * ny, row_bytes);
-        const std::unique_ptr<double[]> ring = allocate_rings(max_depth, ring_width);
+        const DoubleBuffer ring(ring_doubles(max_depth, ring_width));
 #pragma omp barrier
 
         double *from = field;
         double *to = scratch;
         int64_t done = 0;
         while (nsteps - done >= 2) {
-            const int64_t pass_depth = std::min(max_depth, nsteps - done);
+            const int64_t pass_depth = min_of(max_depth, nsteps - done);
             wavefront_pass(to, from, nx, ny, ny, c, band, pass_depth, strip_width, ring.get(), ring_width);
 #pragma omp barrier
-            std::swap(from, to);
+            swap_pointers(from, to);
             done += pass_depth;
         }
         if (done < nsteps) {  // a single step left
             step_interior(to, from, nx, ny, c);
-            std::swap(from, to);
+            swap_pointers(from, to);
         }
         if (from != field) {
 #pragma omp for schedule(static)
@@ -174,15 +175,16 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
 void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
                     int64_t depth, int threads, int strip) {
     if (depth < 1) return;
-    const int64_t strip_width = strip >= 1 ? strip : default_blocking(nx, ny).strip;
-    const int64_t ring_width = std::min<int64_t>(strip_width, ny) + 2 * depth;
+    const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(depth));
+    const int64_t ring_width = min_of(strip_width, ny) + 2 * depth;
 #pragma omp parallel num_threads(threads)
     {
         const auto [thread, team] = thread_and_team();
-        const std::unique_ptr<double[]> ring = allocate_rings(depth, ring_width);
+        const DoubleBuffer ring(ring_doubles(depth, ring_width));
         wavefront_pass(out, in, nx, ny, stride, c, thread_band(nx, thread, team), depth, strip_width, ring.get(),
                        ring_width);
     }
 }
 
+}  // namespace HPCFFI_ISA_NAMESPACE
 }  // namespace hpcffi::heat

@@ -1,18 +1,24 @@
-// heat_kernel.cpp -- plain (one sweep per step) OpenMP evolution and the
-// choice between the multi-step paths.
+// heat_kernel.cpp -- plain (one sweep per step) OpenMP evolution, the
+// multi-step path switch, and this ISA variant's dispatch table entry.
 #include "heat_kernel.hpp"
 
-#include <cstdlib>
 #include <cstring>
-#include <string>
-#include <utility>
 
 namespace hpcffi::heat {
+inline namespace HPCFFI_ISA_NAMESPACE {
 
 void step_interior(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c) {
+    // Rows in pairs (update_two_rows); an odd count leaves a single last row.
+    const int64_t rows = nx - 2, pairs = (rows + 1) / 2;
 #pragma omp for schedule(static)
-    for (int64_t i = 1; i < nx - 1; ++i)
-        update_row(out + i * ny, in + (i - 1) * ny, in + i * ny, in + (i + 1) * ny, 1, ny - 1, c);
+    for (int64_t k = 0; k < pairs; ++k) {
+        const int64_t i = 1 + 2 * k;
+        if (i + 1 < nx - 1)
+            update_two_rows(out + i * ny, out + (i + 1) * ny, in + (i - 1) * ny, in + i * ny, in + (i + 1) * ny,
+                            in + (i + 2) * ny, 1, ny - 1, c);
+        else
+            update_row(out + i * ny, in + (i - 1) * ny, in + i * ny, in + (i + 1) * ny, 1, ny - 1, c);
+    }
 }
 
 void step_interior_streaming(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c) {
@@ -42,7 +48,7 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
                 step_interior_streaming(to, from, nx, ny, c);
             else
                 step_interior(to, from, nx, ny, c);  // implicit barrier at its end
-            std::swap(from, to);
+            swap_pointers(from, to);
         }
         if (from != field) {
 #pragma omp for schedule(static)
@@ -50,42 +56,6 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
                 std::memcpy(field + i * ny + 1, from + i * ny + 1, row_bytes - 2 * sizeof(double));
         }
     }
-}
-
-// The dispatch rule and the blocking parameters, from `heat_bench --tune`
-// (bench/heat_bench.cpp; depth 2-16 x strip 128-2048 at 20^2 to 8192^2) on
-// a 2-core Intel Xeon VM (Sapphire Rapids class: 48 KiB L1d, 2 MiB L2 per
-// core, 260 MiB shared L3); the README's "Performance" section has the table.
-//  - 2 or more steps on 2 or more threads: blocked, from 20x20 up (one
-//    barrier per pass instead of one per step).
-//  - 2 or more steps on 1 thread once the two fields outgrow L1 and L2's
-//    sweet spot (> 128 KiB, from about 90x90): blocked, 1.1x the plain sweep
-//    at 200x200, 1.8x at 2000x2000 and 8192x8192. Below, plain.
-//  - A single step on fields far beyond the cache (two fields > 64 MiB):
-//    streaming, since non-temporal stores save the write-allocate read
-//    (24 -> 16 B/point). (Multi-step runs finish a remainder of one step
-//    with the plain sweep.)
-//  - Blocking depth and strip: depth 6 over 256-column strips while the two
-//    fields fit in 64 MiB (the pass runs from cache; 5 ring levels x 3 rows x
-//    268 doubles = 32 KiB stay in L1); beyond, where every pass is a trip to
-//    DRAM, depth 8 over 128-column strips (24 KiB of rings). Depth 16 with
-//    2048-column strips, the earlier default, was 0.70x at 200x200, 0.85x at
-//    2000x2000 and 0.89x at 8192x8192 with 2 threads.
-namespace {
-constexpr int64_t blocked_min_bytes = int64_t{128} << 10;   // two fields above L1 + a bit of L2
-constexpr int64_t streaming_min_bytes = int64_t{64} << 20;  // two fields well above a typical L3
-}  // namespace
-
-KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
-    const int64_t two_fields_bytes = 2 * nx * ny * static_cast<int64_t>(sizeof(double));
-    if (nsteps >= 2 && (threads > 1 || two_fields_bytes > blocked_min_bytes)) return KernelPath::blocked;
-    if (two_fields_bytes > streaming_min_bytes) return KernelPath::streaming;
-    return KernelPath::plain;
-}
-
-Blocking default_blocking(int64_t nx, int64_t ny) {
-    const int64_t two_fields_bytes = 2 * nx * ny * static_cast<int64_t>(sizeof(double));
-    return two_fields_bytes > streaming_min_bytes ? Blocking{8, 128} : Blocking{6, 256};
 }
 
 void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t nx, int64_t ny,
@@ -104,32 +74,13 @@ void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t 
     }
 }
 
-namespace {
-KernelPath path_from_environment() {
-    const char *value = std::getenv("HPCFFI_HEAT_KERNEL");
-    if (value == nullptr) return KernelPath::automatic;
-    const std::string name(value);
-    if (name == "plain") return KernelPath::plain;
-    if (name == "streaming") return KernelPath::streaming;
-    if (name == "blocked") return KernelPath::blocked;
-    return KernelPath::automatic;
+void update_row_call(double *out, const double *up, const double *mid, const double *down, int64_t j_begin,
+                     int64_t j_end, const Coefficients &c) {
+    update_row(out, up, mid, down, j_begin, j_end, c);
 }
 
-}  // namespace
+const KernelTable kernel_table = {HPCFFI_ISA_NAME, &step_interior, &evolve_steps_with, &advance_window,
+                                  &update_row_call};
 
-int setting_from_environment(const char *name, long low, long high) {
-    const char *value = std::getenv(name);
-    if (value == nullptr) return 0;
-    const long v = std::strtol(value, nullptr, 10);
-    return v >= low && v <= high ? static_cast<int>(v) : 0;
-}
-
-void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
-                  int threads) {
-    if (nsteps <= 0) return;
-    evolve_steps_with(path_from_environment(), field, scratch, nx, ny, c, nsteps, threads,
-                      setting_from_environment("HPCFFI_HEAT_BLOCK_DEPTH", 2, 64),
-                      setting_from_environment("HPCFFI_HEAT_STRIP_WIDTH", 1, 65536));
-}
-
+}  // namespace HPCFFI_ISA_NAMESPACE
 }  // namespace hpcffi::heat

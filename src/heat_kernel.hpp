@@ -18,32 +18,77 @@
 //   streaming  the same with non-temporal stores (heat_streaming.cpp)
 //   blocked    row-wavefront temporal blocking, several steps per sweep
 //              (heat_blocked.cpp)
+//
+// ISA variants: this header and the kernel files that include it
+// (heat_kernel.cpp, heat_streaming.cpp, heat_blocked.cpp) are compiled once
+// per instruction-set level (src/CMakeLists.txt: baseline x86-64, x86-64-v3
+// "avx2", x86-64-v4 "avx512"; one "generic" or "native" build elsewhere),
+// each time with HPCFFI_ISA_NAMESPACE naming a namespace of its own. So
+// nothing here, not even an inline function, is shared between variants: a
+// copy compiled for AVX-512 can never be picked by the linker for a caller
+// that runs on an AVX2 machine. heat_isa.cpp chooses the variant at run time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
+#include "heat_isa.hpp"
+#include "heat_types.hpp"
+
+#ifndef HPCFFI_ISA_NAMESPACE
+#error "heat_kernel.hpp belongs to the per-ISA kernel objects: include heat_isa.hpp elsewhere"
+#endif
+
 namespace hpcffi::heat {
-
-struct Coefficients {
-    double a_dt;     // a * dt
-    double inv_dx2;  // 1 / dx2: multiplying by a reciprocal keeps divisions
-    double inv_dy2;  // out of the inner loop
-};
-
-inline Coefficients make_coefficients(double a, double dt, double dx2, double dy2) {
-    return {a * dt, 1.0 / dx2, 1.0 / dy2};
+inline namespace HPCFFI_ISA_NAMESPACE {
+// Stand-ins for std::min, std::max, std::swap and std::unique_ptr<double[]>
+// in the kernel files: a standard template instantiated here would be a weak
+// symbol the linker may share with another variant (in builds where it is
+// not inlined, e.g. -O0), and an AVX-512 copy of it could then run on an
+// AVX2 machine. These live in the variant's namespace. The test
+// abi.kernel_variants_share_no_code checks the objects for such symbols.
+inline int64_t min_of(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t max_of(int64_t a, int64_t b) { return a > b ? a : b; }
+inline void swap_pointers(double *&a, double *&b) {
+    double *t = a;
+    a = b;
+    b = t;
 }
+class DoubleBuffer {
+public:
+    explicit DoubleBuffer(int64_t n) : p_(new double[static_cast<size_t>(n)]) {}  // uninitialised
+    ~DoubleBuffer() { delete[] p_; }
+    DoubleBuffer(const DoubleBuffer &) = delete;
+    DoubleBuffer &operator=(const DoubleBuffer &) = delete;
+    double *get() const noexcept { return p_; }
+
+private:
+    double *p_;
+};
 
 // out[j] for j in [j_begin, j_end), from the rows above (up, i-1), at (mid, i)
 // and below (down, i+1). The pointers are row starts; no two overlap.
 inline void update_row(double *__restrict out, const double *__restrict up, const double *__restrict mid,
                        const double *__restrict down, int64_t j_begin, int64_t j_end, const Coefficients &c) {
-    const double a_dt = c.a_dt, inv_dx2 = c.inv_dx2, inv_dy2 = c.inv_dy2;
+    const double centre = c.centre, cx = c.cx, cy = c.cy;
+#pragma omp simd
+    for (int64_t j = j_begin; j < j_end; ++j)
+        out[j] = (centre * mid[j] + cx * (up[j] + down[j])) + cy * (mid[j - 1] + mid[j + 1]);
+}
+
+// Two neighbouring rows at once: out0 from (r0, r1, r2), out1 from (r1, r2,
+// r3), each point by update_row's expression in update_row's order (same
+// bits). Rows r1 and r2 serve both outputs, so 16 points take 8 loads
+// instead of 10, and one loop's overhead instead of two.
+inline void update_two_rows(double *__restrict out0, double *__restrict out1, const double *__restrict r0,
+                            const double *__restrict r1, const double *__restrict r2, const double *__restrict r3,
+                            int64_t j_begin, int64_t j_end, const Coefficients &c) {
+    const double centre = c.centre, cx = c.cx, cy = c.cy;
 #pragma omp simd
     for (int64_t j = j_begin; j < j_end; ++j) {
-        const double centre = mid[j];
-        out[j] = centre + a_dt * ((down[j] - 2.0 * centre + up[j]) * inv_dx2 +
-                                  (mid[j + 1] - 2.0 * centre + mid[j - 1]) * inv_dy2);
+        const double m1 = r1[j], m2 = r2[j];
+        out0[j] = (centre * m1 + cx * (r0[j] + m2)) + cy * (r1[j - 1] + r1[j + 1]);
+        out1[j] = (centre * m2 + cx * (m1 + r3[j])) + cy * (r2[j - 1] + r2[j + 1]);
     }
 }
 
@@ -63,11 +108,6 @@ void step_interior_streaming(double *out, const double *in, int64_t nx, int64_t 
 // The multi-step implementations. All: nsteps steps of `threads` threads,
 // result in field; scratch holds nx*ny doubles whose contents on entry do not
 // matter (it is first touched here, in the rows each thread computes).
-enum class KernelPath { automatic, plain, streaming, blocked };
-
-// Which path evolve_steps takes for this problem when not forced (see the
-// rule in heat_kernel.cpp); never returns automatic.
-KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads);
 
 // plain or streaming: one sweep per step, buffers swapped.
 void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
@@ -76,14 +116,6 @@ void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const
 // Temporal blocking: passes of `depth` steps (the last pass may be shorter)
 // as a row wavefront over column strips of `strip` output columns; see
 // heat_blocked.cpp. depth <= 1 and strip <= 0 pick default_blocking().
-struct Blocking {
-    int depth;  // steps per pass
-    int strip;  // output columns per strip
-};
-// The measured defaults for an nx x ny field (rule in heat_kernel.cpp).
-Blocking default_blocking(int64_t nx, int64_t ny);
-// The deepest halo the MPI field prepares for (its ghost frame).
-constexpr int max_halo_depth = 16;
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth = 0, int strip = 0);
 
@@ -103,19 +135,12 @@ void evolve_steps_with(KernelPath path, double *field, double *scratch, int64_t 
                        const Coefficients &c, int64_t nsteps, int threads, int block_depth = 0,
                        int strip_width = 0);
 
-// An integer tuning setting from the environment, in [low, high]; 0 (the
-// default) when unset or not a number in range.
-int setting_from_environment(const char *name, long low, long high);
+// update_row out of line, for the table (the MPI overlapped path).
+void update_row_call(double *out, const double *up, const double *mid, const double *down, int64_t j_begin,
+                     int64_t j_end, const Coefficients &c);
 
-// What hpcffi_heat_evolve_steps calls: the path from choose_path(), unless the
-// environment forces one. The variables are read at every call (a getenv
-// each), so tests and benchmarks can switch paths within one process:
-//   HPCFFI_HEAT_KERNEL       = auto | plain | streaming | blocked
-//   HPCFFI_HEAT_BLOCK_DEPTH  = steps per blocked pass (2..64, default: default_blocking())
-//   HPCFFI_HEAT_STRIP_WIDTH  = output columns per blocked strip (1..65536, default: default_blocking())
-// Unset, empty or unknown values mean the default. All paths and settings
-// give identical bits.
-void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
-                  int threads);
+// This variant's entry in the dispatch table (heat_kernel.cpp).
+extern const KernelTable kernel_table;
 
+}  // namespace HPCFFI_ISA_NAMESPACE
 }  // namespace hpcffi::heat

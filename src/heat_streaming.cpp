@@ -8,7 +8,7 @@
 //
 // The vector body spells out update_row's expression operation by operation
 // in the same order, so every point gets the same bits:
-//   centre + a_dt * (((down - 2*centre) + up) * inv_dx2 + ((right - 2*centre) + left) * inv_dy2)
+//   (centre * mid + cx * (up + down)) + cy * (left + right)
 #include <cstdint>
 
 #include "heat_kernel.hpp"
@@ -18,6 +18,7 @@
 #endif
 
 namespace hpcffi::heat {
+inline namespace HPCFFI_ISA_NAMESPACE {
 
 #if defined(__AVX512F__)
 namespace simd {
@@ -26,7 +27,6 @@ constexpr int64_t width = 8;
 inline vec load(const double *p) { return _mm512_loadu_pd(p); }
 inline vec broadcast(double x) { return _mm512_set1_pd(x); }
 inline vec add(vec a, vec b) { return _mm512_add_pd(a, b); }
-inline vec sub(vec a, vec b) { return _mm512_sub_pd(a, b); }
 inline vec mul(vec a, vec b) { return _mm512_mul_pd(a, b); }
 inline void stream(double *p, vec v) { _mm512_stream_pd(p, v); }
 }  // namespace simd
@@ -37,7 +37,6 @@ constexpr int64_t width = 4;
 inline vec load(const double *p) { return _mm256_loadu_pd(p); }
 inline vec broadcast(double x) { return _mm256_set1_pd(x); }
 inline vec add(vec a, vec b) { return _mm256_add_pd(a, b); }
-inline vec sub(vec a, vec b) { return _mm256_sub_pd(a, b); }
 inline vec mul(vec a, vec b) { return _mm256_mul_pd(a, b); }
 inline void stream(double *p, vec v) { _mm256_stream_pd(p, v); }
 }  // namespace simd
@@ -48,7 +47,6 @@ constexpr int64_t width = 2;
 inline vec load(const double *p) { return _mm_loadu_pd(p); }
 inline vec broadcast(double x) { return _mm_set1_pd(x); }
 inline vec add(vec a, vec b) { return _mm_add_pd(a, b); }
-inline vec sub(vec a, vec b) { return _mm_sub_pd(a, b); }
 inline vec mul(vec a, vec b) { return _mm_mul_pd(a, b); }
 inline void stream(double *p, vec v) { _mm_stream_pd(p, v); }
 }  // namespace simd
@@ -71,17 +69,13 @@ void update_row_streaming(double *out, const double *up, const double *mid, cons
     while (j < j_end && reinterpret_cast<uintptr_t>(out + j) % vector_bytes != 0) ++j;
     update_row(out, up, mid, down, j_begin, j, c);
 
-    const simd::vec two = simd::broadcast(2.0), a_dt = simd::broadcast(c.a_dt);
-    const simd::vec inv_dx2 = simd::broadcast(c.inv_dx2), inv_dy2 = simd::broadcast(c.inv_dy2);
+    const simd::vec centre = simd::broadcast(c.centre), cx = simd::broadcast(c.cx), cy = simd::broadcast(c.cy);
     for (; j + simd::width <= j_end; j += simd::width) {
         _mm_prefetch(reinterpret_cast<const char *>(down + j + prefetch_distance), _MM_HINT_T0);
-        const simd::vec centre = simd::load(mid + j);
-        const simd::vec two_centre = simd::mul(two, centre);
-        const simd::vec vertical = simd::add(simd::sub(simd::load(down + j), two_centre), simd::load(up + j));
-        const simd::vec horizontal =
-            simd::add(simd::sub(simd::load(mid + j + 1), two_centre), simd::load(mid + j - 1));
-        const simd::vec laplacian = simd::add(simd::mul(vertical, inv_dx2), simd::mul(horizontal, inv_dy2));
-        simd::stream(out + j, simd::add(centre, simd::mul(a_dt, laplacian)));
+        const simd::vec vertical = simd::mul(cx, simd::add(simd::load(up + j), simd::load(down + j)));
+        const simd::vec horizontal = simd::mul(cy, simd::add(simd::load(mid + j - 1), simd::load(mid + j + 1)));
+        const simd::vec value = simd::add(simd::add(simd::mul(centre, simd::load(mid + j)), vertical), horizontal);
+        simd::stream(out + j, value);
     }
     // Tail: normal stores.
     update_row(out, up, mid, down, j, j_end, c);
@@ -97,4 +91,5 @@ void update_row_streaming(double *out, const double *up, const double *mid, cons
 void store_fence() {}
 #endif
 
+}  // namespace HPCFFI_ISA_NAMESPACE
 }  // namespace hpcffi::heat

@@ -51,6 +51,18 @@ int hpcffi_has_gmp(void);
  * as read when the library was loaded). Without OpenMP only 0 and 1 are valid. */
 int hpcffi_set_num_threads(int n);
 int hpcffi_get_num_threads(int *n);
+/* The instruction-set variant the heat kernels run with: "avx512"
+ * (x86-64-v4), "avx2" (x86-64-v3), "baseline" (x86-64), "native" (a build
+ * with HPCFFI_NATIVE=ON) or "generic" (other architectures). The default is
+ * the best variant compiled in that this CPU supports; the environment
+ * variable HPCFFI_ISA (read at every kernel call) may name another. An
+ * unknown, not compiled or unsupported HPCFFI_ISA makes this and every heat
+ * kernel call fail (HPCFFI_ERR_INVALID_ARGUMENT / HPCFFI_ERR_UNSUPPORTED).
+ * *name points to a static string. All variants give identical bits. */
+int hpcffi_isa(const char **name);
+/* *available = 1 if the variant `name` is compiled in and runs on this CPU,
+ * else 0; a name not in the list above is HPCFFI_ERR_INVALID_ARGUMENT. */
+int hpcffi_isa_available(const char *name, int *available);
 
 /* ---- demo: the lesson's add -------------------------------------------- */
 /* a[i] += b[i] for i < n. a and b must not overlap unless a == b. */
@@ -81,6 +93,11 @@ int hpcffi_fib_exact(uint64_t n, char *buffer, size_t size, size_t *ndigits);
  *   u[i,j] = p[i,j] + a*dt*( (p[i+1,j] - 2 p[i,j] + p[i-1,j]) / dx2
  *                          + (p[i,j+1] - 2 p[i,j] + p[i,j-1]) / dy2 )
  * with dx2 = dx*dx and dy2 = dy*dy, on an nx x ny field, nx, ny >= 3.
+ * The kernels evaluate it with the coefficients folded,
+ *   u[i,j] = c*p[i,j] + cx*(p[i-1,j] + p[i+1,j]) + cy*(p[i,j-1] + p[i,j+1]),
+ *   cx = a*dt/dx2, cy = a*dt/dy2, c = 1 - 2*cx - 2*cy,
+ * which rounds differently from the form above (a few ulps), identically in
+ * every function, path, thread count, rank count and ISA variant.
  * Every call checks a > 0, dx2 > 0, dy2 > 0, 0 < dt <= the stability limit
  * dx2*dy2 / (2*a*(dx2 + dy2)) (a few ulps of slack), all finite. */
 
@@ -99,6 +116,14 @@ int hpcffi_heat_evolve(double *u, double *u_previous, int64_t nx, int64_t ny,
 int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny,
                              double a, double dt, double dx2, double dy2,
                              int64_t nsteps);
+/* The temporal blocking hpcffi_heat_evolve_steps uses by default for an
+ * nx x ny field (steps per pass, columns per strip), derived from cpu0's
+ * cache sizes (hpcffi_cache_sizes); HPCFFI_HEAT_BLOCK_DEPTH and
+ * HPCFFI_HEAT_STRIP_WIDTH override them per call (any choice, same bits). */
+int hpcffi_heat_blocking(int64_t nx, int64_t ny, int *depth, int *strip_width);
+/* cpu0's L1 data, L2 and L3 cache sizes in bytes as the library read them
+ * (from /sys/devices/system/cpu/cpu0/cache, else sysconf; L3 = L2 if none). */
+int hpcffi_cache_sizes(int64_t *l1d, int64_t *l2, int64_t *l3);
 /* Mean of all nx*ny values (boundaries included), the lesson's reference
  * value. Summed in a fixed order: identical for any thread count. */
 int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean);

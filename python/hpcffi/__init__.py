@@ -10,8 +10,8 @@ environment variable ``HPCFFI_MODE`` at import; see :mod:`hpcffi._ffi`.
 
 from ._build_config import VERSION as __version__
 from ._ffi import MODE as mode, ffi, lib  # noqa: F401 (ffi: for the lesson's ffi.new("int *"))
-from .core import (add, get_num_threads, has_gmp, has_mpi, has_openmp, num_threads, set_num_threads, version,
-                   version_info)
+from .core import (add, get_num_threads, has_gmp, has_mpi, has_openmp, isa, isa_available, num_threads,
+                   set_num_threads, version, version_info)
 from .errors import (AliasingError, ArrayLayoutError, ArrayShapeError, ArrayTypeError, BufferTooSmallError, Error,
                      InternalError, InvalidArgumentError, MPIError, NullPointerError, OutOfMemoryError,
                      ReadOnlyArrayError, ResultOverflowError, UnstableTimeStepError, UnsupportedError,
@@ -21,7 +21,7 @@ from .heat import evolve, evolve_steps, max_stable_dt, mean
 
 __all__ = [
     "__version__", "mode", "ffi", "lib",
-    "version", "version_info", "has_openmp", "has_mpi", "has_gmp",
+    "version", "version_info", "has_openmp", "has_mpi", "has_gmp", "isa", "isa_available",
     "set_num_threads", "get_num_threads", "num_threads", "add",
     "MAX_U64_INDEX", "fibo_step", "fib", "fib_sequence", "fib_mod", "fib_exact",
     "max_stable_dt", "evolve", "evolve_steps", "mean",

@@ -9,7 +9,7 @@ from . import _arrays
 from ._ffi import ffi, lib
 from .errors import AliasingError, InvalidArgumentError, check
 
-__all__ = ["version", "version_info", "has_openmp", "has_mpi", "has_gmp",
+__all__ = ["version", "version_info", "has_openmp", "has_mpi", "has_gmp", "isa", "isa_available",
            "set_num_threads", "get_num_threads", "num_threads", "add"]
 
 
@@ -38,6 +38,32 @@ def has_mpi():
 def has_gmp():
     """True if libhpcffi was built with GMP (exact :func:`hpcffi.fib` beyond F(93))."""
     return bool(lib.hpcffi_has_gmp())
+
+
+def isa():
+    """Instruction-set variant the heat kernels run with (``hpcffi_isa``).
+
+    One of ``"avx512"``, ``"avx2"``, ``"baseline"`` (x86-64 levels v4, v3 and
+    the original), ``"native"`` (a build with ``HPCFFI_NATIVE=ON``) or
+    ``"generic"`` (other architectures). By default the best variant compiled
+    in that this CPU runs; the environment variable ``HPCFFI_ISA``, read at
+    every kernel call, may name another. A bad ``HPCFFI_ISA`` raises here (and
+    in every heat kernel call): InvalidArgumentError for an unknown name,
+    UnsupportedError for a variant this build or CPU lacks. All variants give
+    identical results, bit for bit.
+    """
+    name = ffi.new("const char **")
+    check(lib.hpcffi_isa(name))
+    return ffi.string(name[0]).decode("ascii")
+
+
+def isa_available(name):
+    """True if the variant ``name`` (see :func:`isa`) is compiled in and runs on this CPU."""
+    if not isinstance(name, str):
+        raise InvalidArgumentError(f"ISA variant name must be a str, got {type(name).__name__}")
+    available = ffi.new("int *")
+    check(lib.hpcffi_isa_available(name.encode("ascii", errors="replace"), available))
+    return bool(available[0])
 
 
 def set_num_threads(n):

@@ -57,9 +57,12 @@ int main(int argc, char **argv) {
     double mean = 0.0;
     if (hpcffi_heat_mean(field.data(), nx, ny, &mean) != HPCFFI_OK) return failed("hpcffi_heat_mean");
 
-    std::printf("hpcffi-heat %s: %lld x %lld grid, %lld steps, a = %g, dx = %g, dy = %g, dt = %.6g\n",
+    const char *isa = nullptr;
+    if (hpcffi_isa(&isa) != HPCFFI_OK) return failed("hpcffi_isa");
+
+    std::printf("hpcffi-heat %s: %lld x %lld grid, %lld steps, a = %g, dx = %g, dy = %g, dt = %.6g, kernels: %s\n",
                 hpcffi_version_string(), static_cast<long long>(nx), static_cast<long long>(ny),
-                static_cast<long long>(options.steps), options.a, options.dx, options.dy, options.dt);
+                static_cast<long long>(options.steps), options.a, options.dx, options.dy, options.dt, isa);
     std::printf("threads: %d\n", threads);
     std::printf("mean temperature: %s\n", hpcffi_apps::format_mean(mean).c_str());
     std::printf("time: %.6f s\n", seconds);

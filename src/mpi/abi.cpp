@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "heat_isa.hpp"
 #include "heat_params.hpp"
 #include "mpi/environment.hpp"
 #include "mpi/fib_mpi.hpp"
@@ -166,6 +167,7 @@ extern "C" int hpcffi_heat_mpi_evolve_steps(hpcffi_heat_mpi *handle, int64_t nst
                                             double *t_comm) {
     if (int status = require_handle(__func__, handle)) return status;
     double comp = 0.0, comm = 0.0;
+    const heat::KernelTable *kernels = nullptr;
     // Ranks exchanging halos of different depths would mismatch messages.
     const int64_t depth = handle->field.halo_depth(nsteps);
     const int status = collective(
@@ -173,8 +175,11 @@ extern "C" int hpcffi_heat_mpi_evolve_steps(hpcffi_heat_mpi *handle, int64_t nst
         [&] {
             if (nsteps < 0) fail(HPCFFI_ERR_INVALID_ARGUMENT, "nsteps must be >= 0, got " + std::to_string(nsteps));
             mpi::require_funneled();
+            // Each rank may run another variant (all give the same bits);
+            // a bad HPCFFI_ISA on any rank fails the call on all.
+            kernels = &heat::kernels();
         },
-        [&] { handle->field.evolve(nsteps, depth, hpcffi::kernel_threads(), comp, comm); });
+        [&] { handle->field.evolve(*kernels, nsteps, depth, hpcffi::kernel_threads(), comp, comm); });
     if (status != HPCFFI_OK) return status;
     if (t_comp != nullptr) *t_comp += comp;
     if (t_comm != nullptr) *t_comm += comm;

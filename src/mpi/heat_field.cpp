@@ -168,15 +168,16 @@ void HeatField::get_local(double *block) const {
         std::memcpy(block + i * lny, block_of(current_) + i * stride_, static_cast<size_t>(lny) * sizeof(double));
 }
 
-void HeatField::evolve(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm) {
+void HeatField::evolve(const heat::KernelTable &kernels, int64_t nsteps, int64_t depth, int threads, double &t_comp,
+                       double &t_comm) {
     if (nsteps <= 0) return;
     if (depth >= 2)
-        evolve_deep(nsteps, depth, threads, t_comp, t_comm);
+        evolve_deep(kernels, nsteps, depth, threads, t_comp, t_comm);
     else
-        evolve_overlapped(nsteps, threads, t_comp, t_comm);
+        evolve_overlapped(kernels, nsteps, threads, t_comp, t_comm);
 }
 
-void HeatField::evolve_deep(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm) {
+void HeatField::evolve_deep(const heat::KernelTable &kernels, int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm) {
     const int64_t lnx = d_.rows.length, lny = d_.cols.length;
     double comm_seconds = 0.0;
     const double started = MPI_Wtime();
@@ -194,8 +195,8 @@ void HeatField::evolve_deep(int64_t nsteps, int64_t depth, int threads, double &
         const int64_t above = d_.up == MPI_PROC_NULL ? 0 : steps, below = d_.down == MPI_PROC_NULL ? 0 : steps;
         const int64_t left = d_.left == MPI_PROC_NULL ? 0 : steps, right = d_.right == MPI_PROC_NULL ? 0 : steps;
         const int64_t corner = above * stride_ + left;
-        heat::advance_window(block_of(1 - current_) - corner, block_of(current_) - corner, above + lnx + below,
-                             left + lny + right, stride_, c_, steps, threads);
+        kernels.advance_window(block_of(1 - current_) - corner, block_of(current_) - corner, above + lnx + below,
+                             left + lny + right, stride_, c_, steps, threads, 0);
         current_ = 1 - current_;
         done += steps;
     }
@@ -204,7 +205,7 @@ void HeatField::evolve_deep(int64_t nsteps, int64_t depth, int threads, double &
     t_comp += elapsed - comm_seconds;
 }
 
-void HeatField::evolve_overlapped(int64_t nsteps, int threads, double &t_comp, double &t_comm) {
+void HeatField::evolve_overlapped(const heat::KernelTable &kernels, int64_t nsteps, int threads, double &t_comp, double &t_comm) {
     const int64_t lnx = d_.rows.length, lny = d_.cols.length, row0 = d_.rows.begin, col0 = d_.cols.begin;
     const int64_t stride = stride_;
     // Ghosted local indices: block row i is global row row0 + i - 1. Only the
@@ -242,7 +243,7 @@ void HeatField::evolve_overlapped(int64_t nsteps, int threads, double &t_comp, d
         double *in = buffer[0];  // written only by the halo receives (ghosts)
         double *out = buffer[1];
         auto update = [&](int64_t i, int64_t j_begin, int64_t j_end) {
-            heat::update_row(out + i * stride, in + (i - 1) * stride, in + i * stride, in + (i + 1) * stride, j_begin,
+            kernels.update_row(out + i * stride, in + (i - 1) * stride, in + i * stride, in + (i + 1) * stride, j_begin,
                              j_end, c);
         };
         for (int64_t step = 0; step < nsteps; ++step) {

@@ -17,7 +17,8 @@
 
 #include "decomposition.hpp"
 #include "halo.hpp"
-#include "heat_kernel.hpp"
+#include "heat_isa.hpp"
+#include "heat_types.hpp"
 #include "mpi_support.hpp"
 
 namespace hpcffi::mpi {
@@ -48,9 +49,10 @@ public:
     // the blocks allow. Local, but every rank must use the same value (the
     // ABI checks that they agree).
     int64_t halo_depth(int64_t nsteps) const;
-    // nsteps steps with halo depth `depth` and `threads` OpenMP threads; adds
-    // this rank's seconds of computation and communication to the counters.
-    void evolve(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm);
+    // nsteps steps with the kernels `k`, halo depth `depth` and `threads`
+    // OpenMP threads; adds this rank's seconds of computation and
+    // communication to the counters.
+    void evolve(const heat::KernelTable &k, int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm);
     // Mean of the whole field, bitwise equal to hpcffi_heat_mean on it.
     double mean(int threads) const;
 
@@ -61,8 +63,8 @@ private:
     double *current() const noexcept { return buffers_[current_].get(); }
     // The block's own (0, 0) in buffer b, inside the ghost frame.
     double *block_of(int b) const noexcept { return buffers_[b].get() + ghost_ * stride_ + ghost_; }
-    void evolve_overlapped(int64_t nsteps, int threads, double &t_comp, double &t_comm);
-    void evolve_deep(int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm);
+    void evolve_overlapped(const heat::KernelTable &k, int64_t nsteps, int threads, double &t_comp, double &t_comm);
+    void evolve_deep(const heat::KernelTable &k, int64_t nsteps, int64_t depth, int threads, double &t_comp, double &t_comm);
     // Copy the current block's values into the other buffer, so that both
     // hold the fixed boundary points the stencil never writes.
     void mirror_current();

@@ -275,3 +275,55 @@ TEST(HeatMpiEnvironment, InitAndFinalizeLeaveCallersMpiAlone) {
     EXPECT_EQ(finalized, 0);
     EXPECT_EQ(hpcffi_has_mpi(), 1);
 }
+
+TEST(HeatMpiEvolve, EveryIsaVariantBitwiseEqualToSerialBaseline) {
+    // Each kernel variant this build has and this CPU runs (HPCFFI_ISA), on
+    // the overlapped (depth 1) and the deep-halo path, against the serial
+    // result of the plainest variant compiled.
+    std::vector<std::string> variants;
+    for (const char *name : {"native", "avx512", "avx2", "baseline", "generic"}) {
+        int available = 0;
+        ASSERT_EQ(hpcffi_isa_available(name, &available), HPCFFI_OK) << hpcffi_last_error();
+        if (available == 1) variants.emplace_back(name);
+    }
+    ASSERT_FALSE(variants.empty());
+    const Shape s{61, 45};
+    const int64_t steps = 11;
+    std::vector<double> expected;
+    {
+        mpitest::Environment isa("HPCFFI_ISA", variants.back());
+        expected = mpitest::serial_result(s.nx, s.ny, steps);
+    }
+    const std::vector<double> initial = mpitest::initial_field(s.nx, s.ny);
+    for (const std::string &variant : variants) {
+        mpitest::Environment isa("HPCFFI_ISA", variant);
+        for (const char *depth : {"1", "4"}) {
+            mpitest::Environment scoped_depth("HPCFFI_HEAT_MPI_DEPTH", depth);
+            for (int threads : {1, 2}) {
+                mpitest::Threads scoped(threads);
+                SCOPED_TRACE(variant + ", depth " + depth + ", " + std::to_string(threads) + " threads");
+                hpcffi_heat_mpi *handle = create(s.nx, s.ny);
+                ASSERT_NE(handle, nullptr);
+                ASSERT_EQ(hpcffi_heat_mpi_scatter(handle, initial.data(), 0), HPCFFI_OK) << hpcffi_last_error();
+                ASSERT_EQ(hpcffi_heat_mpi_evolve_steps(handle, steps, nullptr, nullptr), HPCFFI_OK)
+                    << hpcffi_last_error();
+                std::vector<double> gathered(mpitest::world_rank() == 0 ? initial.size() : 0);
+                ASSERT_EQ(hpcffi_heat_mpi_gather(handle, gathered.data(), 0), HPCFFI_OK) << hpcffi_last_error();
+                if (mpitest::world_rank() == 0) { EXPECT_TRUE(mpitest::bitwise_equal(gathered, expected)); }
+                hpcffi_heat_mpi_destroy(handle);
+            }
+        }
+    }
+}
+
+TEST(HeatMpiEvolve, BadIsaOverrideFailsOnAllRanks) {
+    hpcffi_heat_mpi *handle = create(20, 13);
+    ASSERT_NE(handle, nullptr);
+    {
+        mpitest::Environment isa("HPCFFI_ISA", "avx1024");
+        EXPECT_STATUS_ON_ALL_RANKS(hpcffi_heat_mpi_evolve_steps(handle, 3, nullptr, nullptr),
+                                   HPCFFI_ERR_INVALID_ARGUMENT);
+    }
+    EXPECT_STATUS_ON_ALL_RANKS(hpcffi_heat_mpi_evolve_steps(handle, 3, nullptr, nullptr), HPCFFI_OK);
+    hpcffi_heat_mpi_destroy(handle);
+}

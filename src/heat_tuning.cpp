@@ -1,0 +1,125 @@
+// heat_tuning.cpp -- which multi-step path and which blocking parameters a
+// problem gets, and the environment settings that override them. Compiled
+// once (not per ISA variant): nothing here is arithmetic on the field.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "heat_types.hpp"
+
+namespace hpcffi::heat {
+
+namespace {
+
+// Sizes of cpu0's caches in bytes: the kernel's view first
+// (/sys/devices/system/cpu/cpu0/cache/index*/{level,type,size}, what lscpu
+// shows), then sysconf, then typical values. (On the VM this was tuned on,
+// glibc's sysconf reported 384 MiB of L3 where /sys and lscpu said 32 MiB.)
+CacheSizes read_cache_sizes() {
+    CacheSizes sizes{0, 0, 0};
+    for (int index = 0; index < 8; ++index) {
+        const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+        std::ifstream level_file(dir + "level"), type_file(dir + "type"), size_file(dir + "size");
+        int level = 0;
+        std::string type, size;
+        if (!(level_file >> level) || !(type_file >> type) || !(size_file >> size)) continue;
+        if (type == "Instruction") continue;
+        char *end = nullptr;
+        const long long value = std::strtoll(size.c_str(), &end, 10);
+        if (value <= 0) continue;
+        const int64_t bytes = value * (*end == 'K' ? 1024 : *end == 'M' ? 1024 * 1024 : *end == 'G' ? 1 << 30 : 1);
+        if (level == 1) sizes.l1d = bytes;
+        if (level == 2) sizes.l2 = bytes;
+        if (level == 3) sizes.l3 = bytes;
+    }
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL3_CACHE_SIZE)
+    if (sizes.l1d <= 0) sizes.l1d = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    if (sizes.l2 <= 0) sizes.l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (sizes.l3 <= 0) sizes.l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+    if (sizes.l1d <= 0) sizes.l1d = 32 << 10;
+    if (sizes.l2 <= 0) sizes.l2 = 1 << 20;
+    if (sizes.l3 <= 0) sizes.l3 = sizes.l2;  // no L3: the L2 is the last level
+    return sizes;
+}
+
+int64_t two_fields_bytes(int64_t nx, int64_t ny) { return 2 * nx * ny * static_cast<int64_t>(sizeof(double)); }
+
+// A field pair this large makes every pass (blocked) or sweep (plain) a
+// trip to DRAM.
+bool beyond_cache(int64_t nx, int64_t ny) { return two_fields_bytes(nx, ny) > 2 * cache_sizes().l3; }
+
+}  // namespace
+
+const CacheSizes &cache_sizes() {
+    static const CacheSizes sizes = read_cache_sizes();  // read once, at the first kernel call
+    return sizes;
+}
+
+// The dispatch rule and the blocking parameters. The rule is written in
+// terms of cpu0's cache sizes (cache_sizes()), so that another cache
+// hierarchy gets parameters of its own; the constants in it reproduce the
+// choices `heat_bench --tune` measured best (bench/heat_bench.cpp; depth
+// 2-16 x strip 128-2048 at 200^2, 2000^2, 8192^2, 2 threads) on two 2-core
+// VMs with 48 KiB of L1d per core: an Intel Xeon (2 MiB L2, 260 MiB L3) and
+// an AMD EPYC (1 MiB L2, 32 MiB L3); docs/performance.md has the tables.
+//  - 2 or more steps on 2 or more threads: blocked, from 20x20 up (one
+//    barrier per pass instead of one per step).
+//  - 2 or more steps on 1 thread once the two fields exceed twice the L1d
+//    (96 KiB, about 80x80): blocked, 1.1x the plain sweep at 200x200, 1.8x at
+//    2000x2000 and 8192x8192. Below, plain.
+//  - A single step on fields beyond the cache (two fields > 2 x L3; the
+//    wavefront's reuse keeps a field pair of up to about twice the L3 running
+//    at cache speed): streaming, since non-temporal stores save the
+//    write-allocate read (24 -> 16 B/point). (Multi-step runs finish a
+//    remainder of one step with the plain sweep.)
+//  - Blocking depth: 6 while the fields are in cache, 8 beyond (every pass
+//    is a trip to DRAM: deeper passes save more traffic than they cost in
+//    halo recomputation).
+//  - Strip width: the widest multiple of 64 columns whose rings (depth-1
+//    levels x 3 rows x (strip + 2 x depth) doubles) fill at most 2/3 of the
+//    L1d, leaving room for the input and output rows streaming through. With
+//    48 KiB: 256 columns at depth 6 (31 KiB), 128 at depth 8 (24 KiB), the
+//    measured best; depth 16 with 2048-column strips (rings in L2), an
+//    earlier default, was 0.70x at 200x200, 0.85x at 2000x2000 and 0.89x at
+//    8192x8192 on 2 threads.
+KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
+    if (nsteps >= 2 && (threads > 1 || two_fields_bytes(nx, ny) > 2 * cache_sizes().l1d)) return KernelPath::blocked;
+    if (beyond_cache(nx, ny)) return KernelPath::streaming;
+    return KernelPath::plain;
+}
+
+int strip_for_depth(int depth) {
+    constexpr int64_t columns_multiple = 64;
+    const int64_t ring_budget_doubles = cache_sizes().l1d * 2 / 3 / static_cast<int64_t>(sizeof(double));
+    const int64_t ring_levels = depth > 1 ? depth - 1 : 1;  // depth 1 has no rings: any strip fits
+    const int64_t fitting = ring_budget_doubles / (3 * ring_levels) - 2 * depth;
+    const int64_t strip = fitting / columns_multiple * columns_multiple;
+    return static_cast<int>(strip < columns_multiple ? columns_multiple : strip > 4096 ? 4096 : strip);
+}
+
+Blocking default_blocking(int64_t nx, int64_t ny) {
+    const int depth = beyond_cache(nx, ny) ? 8 : 6;
+    return {depth, strip_for_depth(depth)};
+}
+
+KernelPath path_from_environment() {
+    const char *value = std::getenv("HPCFFI_HEAT_KERNEL");
+    if (value == nullptr) return KernelPath::automatic;
+    const std::string name(value);
+    if (name == "plain") return KernelPath::plain;
+    if (name == "streaming") return KernelPath::streaming;
+    if (name == "blocked") return KernelPath::blocked;
+    return KernelPath::automatic;
+}
+
+int setting_from_environment(const char *name, long low, long high) {
+    const char *value = std::getenv(name);
+    if (value == nullptr) return 0;
+    const long v = std::strtol(value, nullptr, 10);
+    return v >= low && v <= high ? static_cast<int>(v) : 0;
+}
+
+}  // namespace hpcffi::heat

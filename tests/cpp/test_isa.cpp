@@ -1,0 +1,145 @@
+// Every ISA variant of the kernels that this build compiled and this CPU
+// runs (hpcffi_isa_available) gives the same bits as the baseline variant
+// (or the only one), on every path and thread count: the lesson's single
+// step, plain, streaming and blocked. Variants are switched in one process
+// through HPCFFI_ISA, which the kernels read at every call. Bad values of
+// HPCFFI_ISA fail every kernel call with a message naming the variable.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "hpcffi/hpcffi.h"
+
+#include "heat_test_support.hpp"
+
+namespace {
+using namespace heat_test;
+
+const char *const known_variants[] = {"native", "avx512", "avx2", "baseline", "generic"};
+
+std::vector<std::string> available_variants() {
+    std::vector<std::string> names;
+    for (const char *name : known_variants) {
+        int available = -1;
+        EXPECT_EQ(hpcffi_isa_available(name, &available), HPCFFI_OK) << hpcffi_last_error();
+        if (available == 1) names.emplace_back(name);
+    }
+    return names;
+}
+
+std::string current_isa() {
+    const char *name = nullptr;
+    EXPECT_EQ(hpcffi_isa(&name), HPCFFI_OK) << hpcffi_last_error();
+    return name ? name : "";
+}
+
+struct KernelRun {
+    const char *kernel;  // HPCFFI_HEAT_KERNEL; "lesson": hpcffi_heat_evolve step by step
+    int threads;
+};
+
+std::vector<double> run(const KernelRun &r, int64_t nx, int64_t ny, int64_t nsteps) {
+    ScopedThreads team(r.threads);
+    std::vector<double> u = initial_field(nx, ny);
+    const double dt = stable_dt();
+    if (std::string(r.kernel) == "lesson") {
+        std::vector<double> previous = u;
+        for (int64_t s = 0; s < nsteps; ++s)
+            EXPECT_EQ(hpcffi_heat_evolve(u.data(), previous.data(), nx, ny, a, dt, dx2, dy2), HPCFFI_OK)
+                << hpcffi_last_error();
+    } else {
+        ScopedEnv kernel("HPCFFI_HEAT_KERNEL", std::string(r.kernel));
+        EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), nullptr, nx, ny, a, dt, dx2, dy2, nsteps), HPCFFI_OK)
+            << hpcffi_last_error();
+    }
+    return u;
+}
+
+}  // namespace
+
+TEST(HeatIsa, DefaultIsTheBestAvailableVariant) {
+    ScopedEnv unset("HPCFFI_ISA", std::nullopt);
+    const std::vector<std::string> names = available_variants();
+    ASSERT_FALSE(names.empty());
+    EXPECT_EQ(current_isa(), names.front());  // known_variants is ordered best first
+    ScopedEnv automatic("HPCFFI_ISA", std::string("auto"));
+    EXPECT_EQ(current_isa(), names.front());
+}
+
+TEST(HeatIsa, OverrideSelectsTheVariant) {
+    for (const std::string &name : available_variants()) {
+        ScopedEnv isa("HPCFFI_ISA", name);
+        EXPECT_EQ(current_isa(), name);
+    }
+}
+
+TEST(HeatIsa, EveryVariantGivesTheSameBitsOnEveryPath) {
+    const std::vector<std::string> names = available_variants();
+    // Widths 8k+1..8k+7 leave every vector remainder length; odd heights
+    // split unevenly over threads.
+    struct Shape {
+        int64_t nx, ny, nsteps;
+    };
+    const KernelRun runs[] = {{"lesson", 1}, {"plain", 1}, {"plain", 2},     {"streaming", 1},
+                        {"streaming", 2}, {"blocked", 1}, {"blocked", 2}};
+    for (Shape s : {Shape{37, 45, 9}, Shape{130, 203, 17}, Shape{5, 1031, 6}}) {
+        std::vector<double> reference;
+        {
+            ScopedEnv isa("HPCFFI_ISA", names.back());  // the plainest variant compiled
+            reference = run({"lesson", 1}, s.nx, s.ny, s.nsteps);
+        }
+        for (const std::string &name : names) {
+            ScopedEnv isa("HPCFFI_ISA", name);
+            for (const KernelRun &r : runs) {
+                const std::vector<double> got = run(r, s.nx, s.ny, s.nsteps);
+                ASSERT_EQ(got.size(), reference.size());
+                EXPECT_EQ(std::memcmp(got.data(), reference.data(), got.size() * sizeof(double)), 0)
+                    << name << ", " << r.kernel << ", " << r.threads << " threads, " << s.nx << "x" << s.ny << ", "
+                    << s.nsteps << " steps";
+            }
+        }
+    }
+}
+
+TEST(HeatIsa, UnknownVariantFailsEveryKernelCall) {
+    ScopedEnv isa("HPCFFI_ISA", std::string("avx1024"));
+    const char *name = nullptr;
+    EXPECT_EQ(hpcffi_isa(&name), HPCFFI_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(name, nullptr);
+    EXPECT_NE(std::string(hpcffi_last_error()).find("HPCFFI_ISA=avx1024"), std::string::npos) << hpcffi_last_error();
+    std::vector<double> u = initial_field(8, 8), previous = u;
+    const std::vector<double> before = u;
+    EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), nullptr, 8, 8, a, stable_dt(), dx2, dy2, 3),
+              HPCFFI_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), nullptr, 8, 8, a, stable_dt(), dx2, dy2, 0),
+              HPCFFI_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(hpcffi_heat_evolve(u.data(), previous.data(), 8, 8, a, stable_dt(), dx2, dy2),
+              HPCFFI_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(u, before);  // nothing computed
+}
+
+TEST(HeatIsa, VariantNotInThisBuildOrCpuIsUnsupported) {
+    for (const char *name : known_variants) {
+        int available = -1;
+        ASSERT_EQ(hpcffi_isa_available(name, &available), HPCFFI_OK);
+        if (available == 1) continue;
+        ScopedEnv isa("HPCFFI_ISA", std::string(name));
+        const char *current = nullptr;
+        EXPECT_EQ(hpcffi_isa(&current), HPCFFI_ERR_UNSUPPORTED) << name;
+        EXPECT_NE(std::string(hpcffi_last_error()).find(name), std::string::npos) << hpcffi_last_error();
+        std::vector<double> u = initial_field(8, 8);
+        EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), nullptr, 8, 8, a, stable_dt(), dx2, dy2, 2),
+                  HPCFFI_ERR_UNSUPPORTED);
+    }
+}
+
+TEST(HeatIsa, AvailabilityQueryChecksItsArguments) {
+    int available = -1;
+    EXPECT_EQ(hpcffi_isa_available("sse5", &available), HPCFFI_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(available, -1);
+    EXPECT_EQ(hpcffi_isa_available(nullptr, &available), HPCFFI_ERR_NULL_POINTER);
+    EXPECT_EQ(hpcffi_isa_available("baseline", nullptr), HPCFFI_ERR_NULL_POINTER);
+    EXPECT_EQ(hpcffi_isa(nullptr), HPCFFI_ERR_NULL_POINTER);
+}

@@ -1,0 +1,78 @@
+// The blocking parameters follow the documented rule in terms of the cache
+// sizes, and the cache sizes are those the kernel reports in /sys.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "hpcffi/hpcffi.h"
+
+namespace {
+
+struct Caches {
+    int64_t l1d = 0, l2 = 0, l3 = 0;
+};
+
+Caches library_caches() {
+    Caches c;
+    EXPECT_EQ(hpcffi_cache_sizes(&c.l1d, &c.l2, &c.l3), HPCFFI_OK) << hpcffi_last_error();
+    return c;
+}
+
+// Independent reading of /sys (0 where absent).
+int64_t sys_cache(int wanted_level) {
+    for (int index = 0; index < 8; ++index) {
+        const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+        std::ifstream level_file(dir + "level"), type_file(dir + "type"), size_file(dir + "size");
+        int level = 0;
+        std::string type, size;
+        if (!(level_file >> level) || !(type_file >> type) || !(size_file >> size)) continue;
+        if (level != wanted_level || type == "Instruction") continue;
+        const int64_t value = std::stoll(size);
+        const char unit = size.back();
+        return value * (unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : 1);
+    }
+    return 0;
+}
+
+}  // namespace
+
+TEST(HeatTuning, CacheSizesAreTheKernelsView) {
+    const Caches c = library_caches();
+    EXPECT_GT(c.l1d, 0);
+    EXPECT_GE(c.l2, c.l1d);
+    EXPECT_GE(c.l3, c.l2);
+    if (const int64_t l1d = sys_cache(1)) { EXPECT_EQ(c.l1d, l1d); }
+    if (const int64_t l2 = sys_cache(2)) { EXPECT_EQ(c.l2, l2); }
+    if (const int64_t l3 = sys_cache(3)) { EXPECT_EQ(c.l3, l3); }
+}
+
+TEST(HeatTuning, BlockingFollowsTheCacheRule) {
+    const Caches c = library_caches();
+    // Fields in cache (200x200) and beyond twice the L3 (a square of about
+    // 2 * L3 / 8 bytes per field, times 2 fields, rounded up).
+    int64_t big = 3;
+    while (2 * big * big * 8 <= 2 * c.l3) big *= 2;
+    for (auto [n, depth_expected] : {std::pair<int64_t, int>{200, 6}, std::pair<int64_t, int>{big, 8}}) {
+        int depth = 0, strip = 0;
+        ASSERT_EQ(hpcffi_heat_blocking(n, n, &depth, &strip), HPCFFI_OK) << hpcffi_last_error();
+        EXPECT_EQ(depth, depth_expected) << n;
+        EXPECT_EQ(strip % 64, 0) << strip;
+        EXPECT_GE(strip, 64);
+        // The rings fit 2/3 of the L1d, and 64 more columns would not (unless at the floor).
+        const auto ring_bytes = [&](int64_t s) { return (depth - 1) * 3 * (s + 2 * depth) * 8; };
+        if (strip > 64) { EXPECT_LE(ring_bytes(strip), c.l1d * 2 / 3) << n; }
+        if (strip < 4096) { EXPECT_GT(ring_bytes(strip + 64), c.l1d * 2 / 3) << n; }
+    }
+}
+
+TEST(HeatTuning, BlockingQueryChecksItsArguments) {
+    int depth = -1, strip = -1;
+    EXPECT_EQ(hpcffi_heat_blocking(2, 100, &depth, &strip), HPCFFI_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(depth, -1);
+    EXPECT_EQ(hpcffi_heat_blocking(100, 100, nullptr, &strip), HPCFFI_ERR_NULL_POINTER);
+    EXPECT_EQ(hpcffi_heat_blocking(100, 100, &depth, nullptr), HPCFFI_ERR_NULL_POINTER);
+    int64_t x = 0;
+    EXPECT_EQ(hpcffi_cache_sizes(nullptr, &x, &x), HPCFFI_ERR_NULL_POINTER);
+}
