@@ -73,7 +73,7 @@ done
 # ---- 2. hpcffi, native build ------------------------------------------------------
 configure() {
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHPCFFI_NATIVE=ON -DBUILD_TESTING=OFF \
-        -DPython3_EXECUTABLE="$venv/bin/python" -DHPCFFI_REGISTER_IN_VENV=OFF "$@" >/dev/null
+        -DPython3_EXECUTABLE="$venv/bin/python" "$@" >/dev/null
 }
 log "building hpcffi in $build (-DHPCFFI_NATIVE=ON)"
 if ! configure; then

@@ -258,6 +258,8 @@ def _cmd_heat(args, parser):
         if root:
             _err("heat", f"{type(error).__name__}: {error}")
         return EXIT_FAILURE
+    except BrokenPipeError:  # `... heat | head`: main() silences it
+        raise
     except OSError as error:  # output folder not writable, disk full, ... (raised on every rank)
         if root:
             where = f" ({error.filename})" if error.filename else ""
@@ -392,6 +394,11 @@ def main(argv=None):
     except Error as error:
         _err(args.command, f"{type(error).__name__}: {error}")
         return EXIT_FAILURE
+    except BrokenPipeError:
+        # `python -m hpcffi fib 1000 | head`: not an error; silence the flush at exit too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except OSError as error:  # output folder not writable, disk full, ...
         where = f" ({error.filename})" if error.filename else ""
         _err(args.command, f"{error.strerror or error}{where}")
@@ -399,8 +406,3 @@ def main(argv=None):
     except KeyboardInterrupt:
         _err(args.command, "interrupted")
         return 130
-    except BrokenPipeError:
-        # `python -m hpcffi fib 1000 | head`: not an error; silence the flush at exit too.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK

@@ -360,7 +360,8 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
         threads = f"{group.size} ranks x {int(group.allreduce_max(_thread_count()))} threads"
     if say and config.progress:
         say(f"heat: {nx} x {ny} field ({source}), {config.steps} steps, a = {physics.a!r}, dx = {physics.dx!r}, "
-            f"dy = {physics.dy!r}, dt = {physics.dt!r}, backend {config.backend}, {threads}")
+            f"dy = {physics.dy!r}, dt = {physics.dt!r}, backend {config.backend}, {threads}"
+            f"{_kernels_text(config.backend)}")
     if group.parallel:
         _report_placement(holder, group, threads, say if config.progress else None)
     if say and resumed_from is not None:
@@ -473,6 +474,15 @@ def _threads_text(backend: str) -> str:
     if backend in LIBRARY_BACKENDS:
         return f"{_thread_count()} threads"
     return "1 thread (Python)"
+
+
+def _kernels_text(backend: str) -> str:
+    """Which ISA variant of the kernels runs (hpcffi.isa), for the header line."""
+    if backend not in LIBRARY_BACKENDS:
+        return ""
+    from .core import isa
+
+    return f", kernels: {isa()}"
 
 
 def _report_placement(holder, group, threads, say) -> None:
