@@ -62,7 +62,9 @@ def frame_name(step: int) -> str:
 
 
 def save_png(path, field: np.ndarray, step: int, *, vmin: float | None = None, vmax: float | None = None,
-             title: str | None = None, cmap: str = "inferno", dpi: int = 100) -> None:
+             title: str | None = None, cmap: str = "inferno", dpi: int = 100, stride: int = 1) -> None:
+    """Draw ``field`` into a PNG. ``stride``: ``field`` holds every stride-th row and column of the
+    real field (see :func:`reduced_field`); the axes then still show the real field's indices."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -70,7 +72,10 @@ def save_png(path, field: np.ndarray, step: int, *, vmin: float | None = None, v
     figure = Figure(figsize=(5.6, 4.8), dpi=dpi)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    image = axes.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, origin="upper", interpolation="nearest")
+    # extent (left, right, bottom, top) in the real field's indices: sample k*i is row k*i.
+    extent = (-0.5 * stride, (data.shape[1] - 0.5) * stride, (data.shape[0] - 0.5) * stride, -0.5 * stride)
+    image = axes.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, origin="upper", interpolation="nearest",
+                        extent=extent)
     colourbar = figure.colorbar(image, ax=axes)
     colourbar.set_label("temperature")
     axes.set_title(title if title is not None else f"heat equation, step {step}")

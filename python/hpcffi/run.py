@@ -367,10 +367,12 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
     if say and resumed_from is not None:
         say(f"resumed from checkpoint at step {step}")
 
+    stride = images.stride_for(shape, config.image_max_pixels)
+
     def image(at_step):
         reduced = images.reduced_field(holder, config.image_max_pixels)
         group.on_root(lambda: images.save_png(output_dir / images.frame_name(at_step), reduced, at_step, vmin=vmin,
-                                              vmax=vmax, title=f"heat equation, step {at_step}"))
+                                              vmax=vmax, title=f"heat equation, step {at_step}", stride=stride))
 
     image(step)
     progress = _Progress(say if config.progress else None, nx * ny, config.steps)
