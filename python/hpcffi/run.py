@@ -307,11 +307,14 @@ def run(config: HeatConfig, comm=None, *, stop=None, until: int | None = None,
     dt = config.time_step()
     physics = Physics(config.a, dt, config.dx, config.dy)
     shape, source = _shape(config, group)
-    if config.checkpoint is not None:
-        group.agree(hdf5io.require, group.parallel)
-    final_format = "h5" if group.agree(hdf5io.available, group.parallel) else "npy"
-    if config.write_final and final_format == "npy" and group.parallel:
-        hdf5io.require(parallel=True)  # raises the reason on every rank alike
+    # Every rank must take the same decision (a rank writing HDF5 collectively
+    # while another does not would hang), so it is taken from all ranks' answers.
+    hdf5_everywhere = all(group.allgather(hdf5io.available(group.parallel)))
+    needs_hdf5 = (config.checkpoint is not None or config.snapshot_every > 0
+                  or (config.write_final and group.parallel))
+    if needs_hdf5 and not hdf5_everywhere:
+        group.agree(hdf5io.require, group.parallel)  # the reason, raised on every rank alike
+    final_format = "h5" if hdf5_everywhere else "npy"
     holder = _make_holder(config, shape, physics, comm)
     try:
         return _run(config, group, holder, shape, source, physics, final_format, stop, until, say)
