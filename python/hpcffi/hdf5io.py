@@ -154,10 +154,6 @@ def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = T
         raise
 
 
-def _dataset(handle, path):
-    return _hdf5_probe.check_dataset(handle, path)
-
-
 # MPI launchers' variables: a child with them would join the parent's MPI job
 # (Debian's h5py picks its MPI build, which initialises MPI, when it sees them).
 _MPI_ENVIRONMENT = ("OMPI_", "PMIX_", "PMI_", "MPI_LOCALNRANKS", "H5PY_ALWAYS_USE_MPI")
@@ -204,12 +200,8 @@ def read_attrs(path) -> dict:
     return describe(path)["attrs"]
 
 
-def _decoded(value):
-    return _hdf5_probe.decoded(value)
-
-
-def read_block(path, group, block, *, with_attrs: bool = False):
-    """This rank's ``block`` of ``/field`` as float64 (collective); with ``with_attrs``: ``(block, attrs)``.
+def read_block(path, group, block):
+    """This rank's ``block`` of ``/field`` as float64 (collective).
 
     Raises ValueError (a file that is not an HDF5 field) or OSError on every
     rank alike (the caller wraps it in :meth:`Group.agree`).
@@ -217,8 +209,7 @@ def read_block(path, group, block, *, with_attrs: bool = False):
     h5py = require(group.parallel)
     try:
         with _open(h5py, path, "r", group) as handle:
-            attrs = {key: _decoded(value) for key, value in handle.attrs.items()} if with_attrs else None
-            dataset = _dataset(handle, path)
+            dataset = _hdf5_probe.check_dataset(handle, path)
             out = np.empty((block.nx, block.ny), dtype=np.float64)
             if group.parallel:
                 with dataset.collective:
@@ -227,7 +218,7 @@ def read_block(path, group, block, *, with_attrs: bool = False):
                 out[...] = dataset[block.rows, block.cols]
     except OSError as error:
         raise ValueError(f"{path}: not a readable HDF5 file ({error})") from None
-    return (out, attrs) if with_attrs else out
+    return out
 
 
 def write_xdmf(path, entries, shape) -> None:

@@ -250,18 +250,21 @@ def _print(line: str) -> None:
     print(line, flush=True)
 
 
-def _set_initial_field(holder, config: HeatConfig, group: Group) -> None:
+def _set_initial_field(holder, config: HeatConfig, group: Group) -> np.ndarray:
+    """Make or read this rank's block of the initial field, give it to the holder, and return it."""
     block = holder.block
     nx, ny = holder.shape
     if config.input is None:
-        holder.set_block(fieldio.bottle_block(nx, ny, block.row0, block.col0, block.nx, block.ny))
+        initial = fieldio.bottle_block(nx, ny, block.row0, block.col0, block.nx, block.ny)
     elif fieldio.reads_per_block(config.input):
-        holder.set_block(group.agree(fieldio.read_block, config.input, block, group))
+        initial = group.agree(fieldio.read_block, config.input, block, group)
     elif group.parallel:
-        whole = group.on_root(fieldio.read_text, config.input)
-        holder.scatter_from_root(whole)
+        holder.scatter_from_root(group.on_root(fieldio.read_text, config.input))
+        return holder.get_block()
     else:
-        holder.set_block(fieldio.read_text(config.input))
+        initial = fieldio.read_text(config.input)
+    holder.set_block(initial)
+    return initial
 
 
 def _make_holder(config: HeatConfig, shape, physics: Physics, comm):
@@ -327,8 +330,7 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
     output_dir = Path(config.output_dir)
     checkpoint_path = None if config.checkpoint is None else Path(config.checkpoint)
 
-    _set_initial_field(holder, config, group)
-    initial = holder.get_block()
+    initial = _set_initial_field(holder, config, group)
     block = holder.block
     digest = fingerprint.combine(group.allgather(fingerprint.block_sum(initial, block.row0, block.col0, ny)))
     vmin = group.allreduce_min(float(initial.min()))
