@@ -447,17 +447,22 @@ void bench_heat(const Options &opt, Json &json) {
         }
 
         // Calibrate: steps for about opt.seconds per measurement; multi-step
-        // runs use a multiple of 16 steps (the default blocking depth).
+        // runs use a multiple of two full passes at the default blocking depth
+        // (blocked runs split their steps into an even number of passes:
+        // fewer steps would time shallower passes than a long run makes).
+        int default_depth = 0, default_strip = 0;
+        check(hpcffi_heat_blocking(n, n, &default_depth, &default_strip), "hpcffi_heat_blocking");
+        const int64_t step_multiple = std::max<int64_t>(16, 2 * default_depth);
         for (auto &cfg : configs) {
             const bool multi = cfg.name != "lesson" && cfg.name != "single_step_api" && cfg.name != "openmp_loop";
-            int64_t steps = multi ? 16 : 1;
+            int64_t steps = multi ? step_multiple : 1;
             double t = run_heat(s, cfg, steps, dt);
             while (t < opt.seconds / 4) {
                 steps *= 2;
                 t = run_heat(s, cfg, steps, dt);
             }
             int64_t want = std::max<int64_t>(1, static_cast<int64_t>(steps * opt.seconds / t));
-            if (multi) want = std::max<int64_t>(16, (want + 15) / 16 * 16);
+            if (multi) want = std::max<int64_t>(step_multiple, (want + step_multiple - 1) / step_multiple * step_multiple);
             cfg.steps = want;
         }
         const std::string load_before = loadavg();
@@ -476,8 +481,6 @@ void bench_heat(const Options &opt, Json &json) {
             json.field("mpts_min", points * cfg.steps / *std::max_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("mpts_max", points * cfg.steps / *std::min_element(cfg.seconds.begin(), cfg.seconds.end()) / 1e6);
             json.field("rounds", static_cast<long>(cfg.seconds.size()));
-            int default_depth = 0, default_strip = 0;  // what auto uses (from the cache sizes)
-            check(hpcffi_heat_blocking(n, n, &default_depth, &default_strip), "hpcffi_heat_blocking");
             json.field("default_depth", static_cast<long>(default_depth));
             json.field("default_strip", static_cast<long>(default_strip));
             const bool divisions = cfg.name == "lesson" || cfg.name == "openmp_loop";

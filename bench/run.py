@@ -295,6 +295,17 @@ def python_heat(sizes, rounds, seconds, reference, notes):
 MPI_CONFIGS = {"mpi_2x1": (2, 1, {}), "mpi_1x2": (1, 2, {}), "mpi_2x1_overlap": (2, 1, {"HPCFFI_HEAT_MPI_DEPTH": "1"})}
 
 
+# The drivers' step counts: whole multiples of 64, two full passes at the
+# deepest default blocking depth (32, heat_tuning.cpp). The blocked path splits
+# a run into an even number of near-equal passes, so fewer steps would time
+# shallower passes than a long run makes.
+DRIVER_STEP_MULTIPLE = 64
+
+
+def driver_steps(wanted):
+    return max(1, -(-int(wanted) // DRIVER_STEP_MULTIPLE)) * DRIVER_STEP_MULTIPLE
+
+
 def mpi_heat(apps, sizes, rounds, seconds, cpp_heat, notes):
     """hpcffi-heat-mpi at each size, checked against the serial driver first.
 
@@ -323,7 +334,7 @@ def mpi_heat(apps, sizes, rounds, seconds, cpp_heat, notes):
     results = []
     for n in sizes:
         points = (n - 2) * (n - 2)
-        steps = max(16, int(seconds * estimate.get(n, 1000.0) * 1e6 / points))
+        steps = driver_steps(seconds * estimate.get(n, 1000.0) * 1e6 / points)
         common = ["--nx", str(n), "--ny", str(n), "--steps", str(steps)]
         commands = {}
         for name, (ranks, threads, extra) in MPI_CONFIGS.items():
@@ -387,7 +398,7 @@ def portable_vs_native(native_apps, portable_apps, sizes, rounds, seconds, cpp_h
     results = []
     for n in sizes:
         points = (n - 2) * (n - 2)
-        steps = max(16, int(seconds * estimate.get(n, 1000.0) * 1e6 / points))
+        steps = driver_steps(seconds * estimate.get(n, 1000.0) * 1e6 / points)
         common = ["--nx", str(n), "--ny", str(n), "--steps", str(steps), "--threads", "2"]
         configs = {"driver_native": (native, {}), "driver_portable": (portable, {})}
         try:

@@ -26,7 +26,9 @@
 // has all the neighbours it needs (the widening is recomputed by both
 // neighbouring strips: a few percent of extra work). Threads split the output
 // rows the same way, each recomputing depth-1 rows of halo from the input;
-// they only meet at one barrier per pass.
+// they only meet at one barrier per pass. Scratch gets only the fixed
+// boundary at the start, and the steps are split into an even number of
+// passes, so a run copies no field (see plan_passes).
 //
 // Every point is computed by update_row(), as in the plain kernel, from the
 // same neighbour values, so the result has the same bits for any depth,
@@ -125,6 +127,20 @@ int64_t ring_doubles(int64_t depth, int64_t ring_width) {
     return (depth - 1) * 3 * ring_width;
 }
 
+// The depth of each pass for nsteps steps of at most max_depth each: an even
+// number of passes (when nsteps >= 2), so that the result ends in `field`
+// without a copy back from scratch (on a field beyond the cache a copy costs
+// as much memory traffic as a pass does useful work), and near-equal depths.
+struct PassPlan {
+    int64_t passes, base_depth, deeper;  // the first `deeper` passes have base_depth + 1 steps
+    int64_t depth(int64_t pass) const { return base_depth + (pass < deeper ? 1 : 0); }
+};
+PassPlan plan_passes(int64_t nsteps, int64_t max_depth) {
+    int64_t passes = (nsteps + max_depth - 1) / max_depth;
+    if (passes % 2 == 1 && nsteps >= passes + 1) ++passes;  // (nsteps == 1: one pass, a copy back)
+    return {passes, nsteps / passes, nsteps % passes};
+}
+
 }  // namespace
 
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
@@ -137,14 +153,21 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
     const int64_t max_depth = depth >= 2 ? depth : min_of(max_of(band_rows / 8, 2), defaults.depth);
     const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(max_depth));
     const int64_t ring_width = min_of(strip_width, ny) + 2 * max_depth;
+    const PassPlan plan = plan_passes(nsteps, max_depth);
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
     {
         const auto [thread, team] = thread_and_team();
         const RowRange band = thread_band(nx, thread, team);
-        // Scratch needs the boundary values; each thread copies the rows it
-        // will write, so their pages are first touched by that thread.
-        for (int64_t i = band.begin; i < band.end; ++i) std::memcpy(scratch + i * ny, field + i * ny, row_bytes);
+        // Scratch needs only the fixed boundary (every pass writes the whole
+        // interior before the next one reads it): the first and last rows and
+        // each row's two end values. Each thread sets the rows it will write,
+        // so the interior's pages are first touched by the thread that
+        // computes them, in the first pass.
+        for (int64_t i = band.begin; i < band.end; ++i) {
+            scratch[i * ny] = field[i * ny];
+            scratch[i * ny + ny - 1] = field[i * ny + ny - 1];
+        }
         if (thread == 0) std::memcpy(scratch, field, row_bytes);
         if (thread == team - 1) std::memcpy(scratch + (nx - 1) * ny, field + (nx - 1) * ny, row_bytes);
         const DoubleBuffer ring(ring_doubles(max_depth, ring_width));
@@ -152,19 +175,12 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
 
         double *from = field;
         double *to = scratch;
-        int64_t done = 0;
-        while (nsteps - done >= 2) {
-            const int64_t pass_depth = min_of(max_depth, nsteps - done);
-            wavefront_pass(to, from, nx, ny, ny, c, band, pass_depth, strip_width, ring.get(), ring_width);
+        for (int64_t pass = 0; pass < plan.passes; ++pass) {
+            wavefront_pass(to, from, nx, ny, ny, c, band, plan.depth(pass), strip_width, ring.get(), ring_width);
 #pragma omp barrier
             swap_pointers(from, to);
-            done += pass_depth;
         }
-        if (done < nsteps) {  // a single step left
-            step_interior(to, from, nx, ny, c);
-            swap_pointers(from, to);
-        }
-        if (from != field) {
+        if (from != field) {  // an odd number of passes (a single step)
 #pragma omp for schedule(static)
             for (int64_t i = 1; i < nx - 1; ++i)
                 std::memcpy(field + i * ny + 1, from + i * ny + 1, row_bytes - 2 * sizeof(double));

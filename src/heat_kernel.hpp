@@ -113,8 +113,9 @@ void step_interior_streaming(double *out, const double *in, int64_t nx, int64_t 
 void evolve_sweeps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                    int threads, bool streaming);
 
-// Temporal blocking: passes of `depth` steps (the last pass may be shorter)
-// as a row wavefront over column strips of `strip` output columns; see
+// Temporal blocking: passes of at most `depth` steps, an even number of them
+// of near-equal depths (so the result ends in field without a copy back), each
+// a row wavefront over column strips of `strip` output columns; see
 // heat_blocked.cpp. depth <= 1 and strip <= 0 pick default_blocking().
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth = 0, int strip = 0);

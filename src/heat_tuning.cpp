@@ -62,38 +62,47 @@ const CacheSizes &cache_sizes() {
 // terms of cpu0's cache sizes (cache_sizes()), so that another cache
 // hierarchy gets parameters of its own; the constants in it reproduce the
 // choices `heat_bench --tune` measured best (bench/heat_bench.cpp; depth
-// 2-16 x strip 128-2048 at 200^2, 2000^2, 8192^2, 2 threads) on two 2-core
-// VMs with 48 KiB of L1d per core: an Intel Xeon (2 MiB L2, 260 MiB L3) and
-// an AMD EPYC (1 MiB L2, 32 MiB L3); docs/performance.md has the tables.
+// 2-64 x strip 128-2048 at 200^2 to 8192^2, 1 and 2 threads) on 2-core VMs
+// with 48 KiB of L1d per core: an Intel Xeon (2 MiB L2, 260 or 480 MiB L3)
+// and an AMD EPYC (1 MiB L2, 32 MiB L3); docs/performance.md has the tables.
 //  - 2 or more steps on 2 or more threads: blocked, from 20x20 up (one
 //    barrier per pass instead of one per step).
 //  - 2 or more steps on 1 thread once the two fields exceed twice the L1d
-//    (96 KiB, about 80x80): blocked, 1.1x the plain sweep at 200x200, 1.8x at
-//    2000x2000 and 8192x8192. Below, plain.
-//  - A single step on fields beyond the cache (two fields > 2 x L3; the
-//    wavefront's reuse keeps a field pair of up to about twice the L3 running
-//    at cache speed): streaming, since non-temporal stores save the
-//    write-allocate read (24 -> 16 B/point). (Multi-step runs finish a
-//    remainder of one step with the plain sweep.)
-//  - Blocking depth: 6 while the fields are in cache, 8 beyond (every pass
-//    is a trip to DRAM: deeper passes save more traffic than they cost in
-//    halo recomputation).
-//  - Strip width: the widest multiple of 64 columns whose rings (depth-1
-//    levels x 3 rows x (strip + 2 x depth) doubles) fill at most 2/3 of the
-//    L1d, leaving room for the input and output rows streaming through. With
-//    48 KiB: 256 columns at depth 6 (31 KiB), 128 at depth 8 (24 KiB), the
-//    measured best; depth 16 with 2048-column strips (rings in L2), an
-//    earlier default, was 0.70x at 200x200, 0.85x at 2000x2000 and 0.89x at
-//    8192x8192 on 2 threads.
+//    (96 KiB, about 80x80): blocked. Below, plain.
+//  - A single step on fields beyond the cache (two fields > 2 x L3):
+//    streaming, since non-temporal stores save the write-allocate read
+//    (24 -> 16 B/point).
+//  - Two regimes of blocking depth and strip width:
+//    * shallow (depth 6) while the two fields fit in 8 L2s (16 MiB with
+//      2 MiB of L2, about 1000x1000): every pass reads its input from a
+//      cache, so deeper passes save little and the level rings should live
+//      in L1. Strip: the widest multiple of 64 columns whose rings (depth-1
+//      levels x 3 rows x (strip + 2 x depth) doubles) fill at most 2/3 of
+//      the L1d, leaving room for the input and output rows streaming
+//      through: 256 columns with 48 KiB.
+//    * deep (depth 32) beyond: every pass is a trip to memory (the VMs'
+//      L3s, shared with other guests, behave like memory), so a pass should
+//      carry as many steps as the rings allow while they stay in L2 (at most
+//      half of it): 1344 columns with 2 MiB, 640 with 1 MiB. On the
+//      480 MiB-L3 Xeon at 8192^2 on 2 threads: 4,617 Mpts/s against 3,278
+//      for depth 6 (and 4,407 at 512 columns, 3,993 at 2048: rings past
+//      3/4 of the L2 lose). At 1000^2 the two regimes tie; at 500^2 the
+//      shallow one is 1.2x faster.
 KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
     if (nsteps >= 2 && (threads > 1 || two_fields_bytes(nx, ny) > 2 * cache_sizes().l1d)) return KernelPath::blocked;
     if (beyond_cache(nx, ny)) return KernelPath::streaming;
     return KernelPath::plain;
 }
 
+namespace {
+constexpr int shallow_depth = 6, deep_depth = 32;
+}
+
 int strip_for_depth(int depth) {
     constexpr int64_t columns_multiple = 64;
-    const int64_t ring_budget_doubles = cache_sizes().l1d * 2 / 3 / static_cast<int64_t>(sizeof(double));
+    // Depths beyond the shallow regime's keep their rings in L2 (see above).
+    const int64_t ring_budget_bytes = depth > shallow_depth + 2 ? cache_sizes().l2 / 2 : cache_sizes().l1d * 2 / 3;
+    const int64_t ring_budget_doubles = ring_budget_bytes / static_cast<int64_t>(sizeof(double));
     const int64_t ring_levels = depth > 1 ? depth - 1 : 1;  // depth 1 has no rings: any strip fits
     const int64_t fitting = ring_budget_doubles / (3 * ring_levels) - 2 * depth;
     const int64_t strip = fitting / columns_multiple * columns_multiple;
@@ -101,7 +110,7 @@ int strip_for_depth(int depth) {
 }
 
 Blocking default_blocking(int64_t nx, int64_t ny) {
-    const int depth = beyond_cache(nx, ny) ? 8 : 6;
+    const int depth = two_fields_bytes(nx, ny) > 8 * cache_sizes().l2 ? deep_depth : shallow_depth;
     return {depth, strip_for_depth(depth)};
 }
 

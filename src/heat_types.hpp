@@ -53,7 +53,7 @@ struct CacheSizes {
 };
 const CacheSizes &cache_sizes();
 // The deepest halo the MPI field prepares for (its ghost frame).
-constexpr int max_halo_depth = 16;
+constexpr int max_halo_depth = 32;
 
 // An integer tuning setting from the environment, in [low, high]; 0 (the
 // default) when unset or not a number in range.
