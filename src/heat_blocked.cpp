@@ -63,7 +63,7 @@ RowRange thread_band(int64_t nx, int thread, int threads) {
 
 // One pass: rows `band` of out become `depth` steps ahead of in (both nx x ny
 // at row stride `stride`). ring holds (depth - 1) levels x 3 rows x
-// ring_width doubles, ring_width >= strip_width + 2 * depth.
+// ring_width doubles (ring_row_doubles), 64-byte aligned.
 void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64_t stride, const Coefficients &c,
                     RowRange band, int64_t depth, int64_t strip_width, double *ring, int64_t ring_width) {
     if (band.begin >= band.end) return;
@@ -74,7 +74,14 @@ void wavefront_pass(double *out, const double *in, int64_t nx, int64_t ny, int64
         const int64_t first_column = max_of(0, strip_begin - depth);
         const int64_t last_column = min_of(ny, strip_end + depth);  // exclusive
 
-        auto ring_row = [&](int64_t level, int64_t i) { return ring + ((level - 1) * 3 + i % 3) * ring_width; };
+        // Ring rows start at the same offset within a cache line as the
+        // field's rows at first_column (ring and ring_width are multiples of
+        // 64 bytes), so that update_row's aligned vector loop finds every row
+        // aligned alike.
+        const int64_t shift = static_cast<int64_t>(reinterpret_cast<uintptr_t>(in + first_column) % 64) / 8;
+        auto ring_row = [&](int64_t level, int64_t i) {
+            return ring + ((level - 1) * 3 + i % 3) * ring_width + shift;
+        };
         // Row i at time level `level` (0 = input). Boundary rows never change.
         auto level_row = [&](int64_t level, int64_t i) -> const double * {
             if (level == 0 || i == 0 || i == nx - 1) return in + i * stride + first_column;
@@ -121,6 +128,13 @@ ThreadInTeam thread_and_team() {
 #endif
 }
 
+// The doubles per ring row for strips of strip_width output columns: the
+// widest level (strip + 2 x depth) plus up to 7 of alignment shift, rounded
+// up to whole cache lines.
+int64_t ring_row_doubles(int64_t strip_width, int64_t ny, int64_t depth) {
+    return (min_of(strip_width, ny) + 2 * depth + 7 + 7) / 8 * 8;
+}
+
 // The (depth - 1) x 3 ring rows of one thread's passes. Uninitialised: every
 // ring value is written before it is read.
 int64_t ring_doubles(int64_t depth, int64_t ring_width) {
@@ -152,7 +166,7 @@ void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, cons
     const int64_t band_rows = max_of(nx - 2, 0) / max_of(threads, 1);
     const int64_t max_depth = depth >= 2 ? depth : min_of(max_of(band_rows / 8, 2), defaults.depth);
     const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(max_depth));
-    const int64_t ring_width = min_of(strip_width, ny) + 2 * max_depth;
+    const int64_t ring_width = ring_row_doubles(strip_width, ny, max_depth);
     const PassPlan plan = plan_passes(nsteps, max_depth);
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);
 #pragma omp parallel num_threads(threads)
@@ -192,7 +206,7 @@ void advance_window(double *out, const double *in, int64_t nx, int64_t ny, int64
                     int64_t depth, int threads, int strip) {
     if (depth < 1) return;
     const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(depth));
-    const int64_t ring_width = min_of(strip_width, ny) + 2 * depth;
+    const int64_t ring_width = ring_row_doubles(strip_width, ny, depth);
 #pragma omp parallel num_threads(threads)
     {
         const auto [thread, team] = thread_and_team();

@@ -6,6 +6,7 @@
 // HPCFFI_ISA fail every kernel call with a message naming the variable.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -40,21 +41,44 @@ struct KernelRun {
     int threads;
 };
 
-std::vector<double> run(const KernelRun &r, int64_t nx, int64_t ny, int64_t nsteps) {
+// n doubles starting `offset` doubles (0..7) past a 64-byte boundary: the
+// kernels align their vector loops to cache lines, so every offset takes
+// another split between a row's edges and its aligned body.
+class OffsetBuffer {
+public:
+    OffsetBuffer(size_t n, size_t offset) : storage_(n + 16) {
+        const auto address = reinterpret_cast<uintptr_t>(storage_.data());
+        data_ = storage_.data() + ((64 - address % 64) % 64) / sizeof(double) + offset;
+    }
+    double *data() const { return data_; }
+
+private:
+    std::vector<double> storage_;
+    double *data_;
+};
+
+// nsteps steps of r on the test field, which lives `offset` doubles past a
+// cache line start (the caller's scratch, when given, at `scratch_offset`).
+std::vector<double> run(const KernelRun &r, int64_t nx, int64_t ny, int64_t nsteps, size_t offset = 0,
+                        int scratch_offset = -1) {
     ScopedThreads team(r.threads);
-    std::vector<double> u = initial_field(nx, ny);
+    const std::vector<double> initial = initial_field(nx, ny);
+    const OffsetBuffer u(initial.size(), offset);
+    const OffsetBuffer other(initial.size(), scratch_offset < 0 ? 0 : static_cast<size_t>(scratch_offset));
+    std::memcpy(u.data(), initial.data(), initial.size() * sizeof(double));
     const double dt = stable_dt();
     if (std::string(r.kernel) == "lesson") {
-        std::vector<double> previous = u;
+        std::memcpy(other.data(), initial.data(), initial.size() * sizeof(double));
         for (int64_t s = 0; s < nsteps; ++s)
-            EXPECT_EQ(hpcffi_heat_evolve(u.data(), previous.data(), nx, ny, a, dt, dx2, dy2), HPCFFI_OK)
+            EXPECT_EQ(hpcffi_heat_evolve(u.data(), other.data(), nx, ny, a, dt, dx2, dy2), HPCFFI_OK)
                 << hpcffi_last_error();
     } else {
         ScopedEnv kernel("HPCFFI_HEAT_KERNEL", std::string(r.kernel));
-        EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), nullptr, nx, ny, a, dt, dx2, dy2, nsteps), HPCFFI_OK)
+        double *scratch = scratch_offset < 0 ? nullptr : other.data();
+        EXPECT_EQ(hpcffi_heat_evolve_steps(u.data(), scratch, nx, ny, a, dt, dx2, dy2, nsteps), HPCFFI_OK)
             << hpcffi_last_error();
     }
-    return u;
+    return std::vector<double>(u.data(), u.data() + initial.size());
 }
 
 }  // namespace
@@ -98,6 +122,34 @@ TEST(HeatIsa, EveryVariantGivesTheSameBitsOnEveryPath) {
                 EXPECT_EQ(std::memcmp(got.data(), reference.data(), got.size() * sizeof(double)), 0)
                     << name << ", " << r.kernel << ", " << r.threads << " threads, " << s.nx << "x" << s.ny << ", "
                     << s.nsteps << " steps";
+            }
+        }
+    }
+}
+
+TEST(HeatIsa, EveryVariantGivesTheSameBitsAtEveryAlignment) {
+    // Rows shorter than one line, one line and a bit, and rows a multiple of
+    // 8 doubles apart (all aligned alike) or not; the field at every offset
+    // from a cache line, the caller's scratch at another one.
+    const std::vector<std::string> names = available_variants();
+    const KernelRun runs[] = {{"lesson", 1}, {"plain", 1}, {"streaming", 1}, {"blocked", 1}, {"blocked", 2}};
+    for (int64_t ny : {3, 6, 10, 16, 27, 40}) {
+        const int64_t nx = 11, nsteps = 5;
+        for (size_t offset = 0; offset < 8; ++offset) {
+            std::vector<double> reference;
+            {
+                ScopedEnv isa("HPCFFI_ISA", names.back());  // the plainest variant compiled
+                reference = run({"lesson", 1}, nx, ny, nsteps, offset);
+            }
+            for (const std::string &name : names) {
+                ScopedEnv isa("HPCFFI_ISA", name);
+                for (const KernelRun &r : runs) {
+                    const int scratch_offset = static_cast<int>((offset * 3 + 1) % 8);
+                    const std::vector<double> got = run(r, nx, ny, nsteps, offset, scratch_offset);
+                    EXPECT_EQ(std::memcmp(got.data(), reference.data(), got.size() * sizeof(double)), 0)
+                        << name << ", " << r.kernel << ", " << r.threads << " threads, " << nx << "x" << ny
+                        << ", field at offset " << offset << ", scratch at " << scratch_offset;
+                }
             }
         }
     }
