@@ -74,22 +74,22 @@ const CacheSizes &cache_sizes() {
 //  - A single step on fields beyond the cache (two fields > 2 x L3):
 //    streaming, since non-temporal stores save the write-allocate read
 //    (24 -> 16 B/point).
-//  - Two regimes of blocking depth and strip width:
-//    * shallow (depth 6) while the two fields fit in 8 L2s (16 MiB with
-//      2 MiB of L2, about 1000x1000): every pass reads its input from a
-//      cache, so deeper passes save little and the level rings should live
-//      in L1. Strip: the widest multiple of 64 columns whose rings (depth-1
-//      levels x 3 rows x (strip + 2 x depth) doubles) fill at most 2/3 of
-//      the L1d, leaving room for the input and output rows streaming
-//      through: 256 columns with 48 KiB.
+//  - Two regimes of blocking depth and strip width (the wavefront keeps
+//    depth-1 levels x 4 rows x (strip + 2 x depth) doubles in its rings):
+//    * shallow (depth 6) while the two fields fit in 4 L2s (8 MiB with
+//      2 MiB of L2, about 700x700): every pass reads its input from a
+//      cache, so deeper passes save little and the rings should live in L1.
+//      Strip: the widest multiple of 64 columns whose rings fit the L1d:
+//      256 columns with 48 KiB (at 200x200 on 2 threads 1.18x the 192 that
+//      2/3 of the L1d would give: a second strip costs more than the L1
+//      misses).
 //    * deep (depth 32) beyond: every pass is a trip to memory (the VMs'
 //      L3s, shared with other guests, behave like memory), so a pass should
 //      carry as many steps as the rings allow while they stay in L2 (at most
-//      half of it): 1344 columns with 2 MiB, 640 with 1 MiB. On the
-//      480 MiB-L3 Xeon at 8192^2 on 2 threads: 4,617 Mpts/s against 3,278
-//      for depth 6 (and 4,407 at 512 columns, 3,993 at 2048: rings past
-//      3/4 of the L2 lose). At 1000^2 the two regimes tie; at 500^2 the
-//      shallow one is 1.2x faster.
+//      a third of it): 640 columns with 2 MiB, 256 with 1 MiB. On the
+//      480 MiB-L3 Xeon at 8192^2 on 2 threads: 5,511-5,701 Mpts/s against
+//      4,729-4,778 at 1344 columns (rings of 2/3 of the L2) and 4,385 for
+//      depth 16 at 256; at 1000^2 deep 5,649 against shallow 5,133.
 KernelPath choose_path(int64_t nx, int64_t ny, int64_t nsteps, int threads) {
     if (nsteps >= 2 && (threads > 1 || two_fields_bytes(nx, ny) > cache_sizes().l2)) return KernelPath::blocked;
     if (beyond_cache(nx, ny)) return KernelPath::streaming;
@@ -103,16 +103,16 @@ constexpr int shallow_depth = 6, deep_depth = 32;
 int strip_for_depth(int depth) {
     constexpr int64_t columns_multiple = 64;
     // Depths beyond the shallow regime's keep their rings in L2 (see above).
-    const int64_t ring_budget_bytes = depth > shallow_depth + 2 ? cache_sizes().l2 / 2 : cache_sizes().l1d * 2 / 3;
+    const int64_t ring_budget_bytes = depth > shallow_depth + 2 ? cache_sizes().l2 / 3 : cache_sizes().l1d;
     const int64_t ring_budget_doubles = ring_budget_bytes / static_cast<int64_t>(sizeof(double));
     const int64_t ring_levels = depth > 1 ? depth - 1 : 1;  // depth 1 has no rings: any strip fits
-    const int64_t fitting = ring_budget_doubles / (3 * ring_levels) - 2 * depth;
+    const int64_t fitting = ring_budget_doubles / (ring_rows_per_level * ring_levels) - 2 * depth;
     const int64_t strip = fitting / columns_multiple * columns_multiple;
     return static_cast<int>(strip < columns_multiple ? columns_multiple : strip > 4096 ? 4096 : strip);
 }
 
 Blocking default_blocking(int64_t nx, int64_t ny) {
-    const int depth = two_fields_bytes(nx, ny) > 8 * cache_sizes().l2 ? deep_depth : shallow_depth;
+    const int depth = two_fields_bytes(nx, ny) > 4 * cache_sizes().l2 ? deep_depth : shallow_depth;
     return {depth, strip_for_depth(depth)};
 }
 

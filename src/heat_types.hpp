@@ -44,8 +44,11 @@ struct Blocking {
 };
 // The defaults for an nx x ny field (rule in heat_tuning.cpp).
 Blocking default_blocking(int64_t nx, int64_t ny);
-// The widest strip whose rings at this depth stay in L1 (heat_tuning.cpp).
+// The widest strip whose rings at this depth fit their cache (heat_tuning.cpp).
 int strip_for_depth(int depth);
+// Rows per level in the blocked path's rings: the wavefront computes rows in
+// pairs (i, i+1), from rows i-1 .. i+2 of the level below (heat_blocked.cpp).
+constexpr int64_t ring_rows_per_level = 4;
 
 // cpu0's data cache sizes in bytes, read once (heat_tuning.cpp).
 struct CacheSizes {

@@ -50,23 +50,23 @@ TEST(HeatTuning, CacheSizesAreTheKernelsView) {
 
 TEST(HeatTuning, BlockingFollowsTheCacheRule) {
     const Caches c = library_caches();
-    // The shallow regime while two fields fit in 8 L2s (200x200: 640 KB),
-    // the deep one beyond (the smallest power-of-two square past 8 L2s).
+    // The shallow regime while two fields fit in 4 L2s (200x200: 640 KB),
+    // the deep one beyond (the smallest power-of-two square past 4 L2s).
     int64_t big = 4;
-    while (2 * big * big * 8 <= 8 * c.l2) big *= 2;
+    while (2 * big * big * 8 <= 4 * c.l2) big *= 2;
     struct Regime {
         int64_t n;
         int depth;
         int64_t ring_budget;  // the rings' share of the cache they live in
     };
-    for (const Regime r : {Regime{200, 6, c.l1d * 2 / 3}, Regime{big, 32, c.l2 / 2}}) {
+    for (const Regime r : {Regime{200, 6, c.l1d}, Regime{big, 32, c.l2 / 3}}) {
         int depth = 0, strip = 0;
         ASSERT_EQ(hpcffi_heat_blocking(r.n, r.n, &depth, &strip), HPCFFI_OK) << hpcffi_last_error();
         EXPECT_EQ(depth, r.depth) << r.n;
         EXPECT_EQ(strip % 64, 0) << strip;
         EXPECT_GE(strip, 64);
         // The rings fit the budget, and 64 more columns would not (unless at the floor or the cap).
-        const auto ring_bytes = [&](int64_t s) { return (depth - 1) * 3 * (s + 2 * depth) * 8; };
+        const auto ring_bytes = [&](int64_t s) { return (depth - 1) * 4 * (s + 2 * depth) * 8; };
         if (strip > 64) { EXPECT_LE(ring_bytes(strip), r.ring_budget) << r.n; }
         if (strip < 4096) { EXPECT_GT(ring_bytes(strip + 64), r.ring_budget) << r.n; }
     }
