@@ -69,8 +69,8 @@ const CacheSizes &cache_sizes() {
 //    barrier per pass instead of one per step).
 //  - 2 or more steps on 1 thread once the two fields exceed the L2 (2 MiB:
 //    about 360x360): blocked. Below, plain, whose sweeps run from the L2 at
-//    the same speed or faster (on the Xeon with 2 MiB of L2, plain over
-//    blocked: 1.13x at 200x200, 1.07x at 300x300, 0.75x at 400x400).
+//    the same speed (on the Xeon with 2 MiB of L2, plain over blocked:
+//    1.01x at 200x200, 1.01x at 300x300, 0.74x at 400x400).
 //  - A single step on fields beyond the cache (two fields > 2 x L3):
 //    streaming, since non-temporal stores save the write-allocate read
 //    (24 -> 16 B/point).
@@ -80,7 +80,7 @@ const CacheSizes &cache_sizes() {
 //      2 MiB of L2, about 700x700): every pass reads its input from a
 //      cache, so deeper passes save little and the rings should live in L1.
 //      Strip: the widest multiple of 64 columns whose rings fit the L1d:
-//      256 columns with 48 KiB (at 200x200 on 2 threads 1.18x the 192 that
+//      256 columns with 48 KiB (at 200x200 on 2 threads 1.15x the 192 that
 //      2/3 of the L1d would give: a second strip costs more than the L1
 //      misses).
 //    * deep (depth 32) beyond: every pass is a trip to memory (the VMs'
