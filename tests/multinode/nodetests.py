@@ -333,21 +333,9 @@ CASES = {
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1] not in CASES:
-        print(f"usage: nodetests.py {{{'|'.join(CASES)}}}", file=sys.stderr)
-        return 2
-    jt.MODE = jt.mode()
-    if jt.MODE != "local":
-        say("SKIP: the multinode tests need the local multi-node cluster (they crash its nodes)")
-        return jt.SKIP
     say(f"cluster: {CLUSTER}")
-    try:
-        CASES[argv[1]]()
-    except Failure as exc:
-        say(f"FAIL: {exc}")
-        return 1
-    say("PASS")
-    return 0
+    return jt.run_case(argv, CASES, needs_mode="local",
+                       why="the multinode tests need the local multi-node cluster (they crash its nodes)")
 
 
 if __name__ == "__main__":

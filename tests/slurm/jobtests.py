@@ -559,20 +559,31 @@ CASES = {
 }
 
 
-def main(argv):
+def run_case(argv, cases, *, needs_mode=None, why=""):
+    """The command line of a case runner (this file, tests/multinode/nodetests.py):
+    `PROGRAM CASE` runs one case and prints PASS or FAIL, exit 0 or 1. needs_mode:
+    the cluster mode the cases need; another one skips (exit SKIP) and says why."""
     global MODE
-    if len(argv) != 2 or argv[1] not in CASES:
-        print(f"usage: jobtests.py {{{'|'.join(CASES)}}}", file=sys.stderr)
+    program = Path(argv[0]).name
+    if len(argv) != 2 or argv[1] not in cases:
+        print(f"usage: {program} {{{'|'.join(cases)}}}", file=sys.stderr)
         return 2
     MODE = mode()
+    if needs_mode is not None and MODE != needs_mode:
+        say(f"SKIP: {why}")
+        return SKIP
     say(f"cluster mode: {MODE}")
     try:
-        CASES[argv[1]]()
+        cases[argv[1]]()
     except Failure as exc:
         say(f"FAIL: {exc}")
         return 1
     say("PASS")
     return 0
+
+
+def main(argv):
+    return run_case(argv, CASES)
 
 
 if __name__ == "__main__":
