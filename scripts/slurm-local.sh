@@ -172,6 +172,15 @@ do_stop() {
   done
   slurmd=$(xargs <<<"$slurmd")   # trim
   munged=$(pid_from "$dir/run/munged.pid" || true)
+  # The nodes' namespaces, while their slurmds still live to name them: a job's
+  # process that left its step (setsid, nohup &) is no descendant of anything
+  # of ours and carries no marker, but still runs in its node's namespace.
+  local nss="" ns
+  for n in $(node_names); do
+    [[ $n == localhost ]] && continue
+    ns=$(node_ns "$n" || true)
+    [[ -n $ns ]] && nss+=" $ns"
+  done
   if [[ -n $ctld && -f $conf ]]; then
     export SLURM_CONF=$conf
     ids=$(timeout 10 squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ' || true)
@@ -191,7 +200,7 @@ do_stop() {
   for p in $ctld $slurmd; do
     wait_gone 20 "$p" || { say "pid $p did not exit after shutdown: TERM"; kill -TERM "$p" 2>/dev/null || true; }
   done
-  mapfile -t pids < <(our_pids | grep -vx "${munged:-none}" || true)
+  mapfile -t pids < <({ our_pids; for ns in $nss; do pids_in_ns "$ns"; done; } | sort -u | grep -vx "${munged:-none}" || true)
   if ((${#pids[@]})); then
     say "stopping leftover processes of this cluster:"
     for p in "${pids[@]}"; do describe_pid "$p" | sed 's/^/  /'; done
@@ -203,7 +212,7 @@ do_stop() {
     wait_gone 10 "$munged" || kill -KILL "$munged" 2>/dev/null || true
   fi
   rm -f -- "$socket" "$socket.lock"
-  mapfile -t pids < <(our_pids)
+  mapfile -t pids < <({ our_pids; for ns in $nss; do pids_in_ns "$ns"; done; } | sort -u)
   if ((${#pids[@]})); then
     kill -KILL "${pids[@]}" 2>/dev/null || true
     wait_gone 5 "${pids[@]}" || die "processes of this cluster survive SIGKILL: ${pids[*]}"
