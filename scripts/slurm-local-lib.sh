@@ -170,6 +170,7 @@ write_config() {
     # carry SLURM_MPI_TYPE=none into every srun and sbatch, and MPI dies ("OMPI
     # was not built with SLURM's PMI support"). $SHELL is the caller's.
     interactive="LaunchParameters=use_interactive_step"$'\n'
+    # shellcheck disable=SC2016  # $SHELL is for Slurm to expand, not us
     interactive+='InteractiveStepOptions="--interactive --preserve-env --pty $SHELL"'
   fi
   local per_node=""
@@ -220,7 +221,7 @@ JobCompLoc=$dir/log/jobcomp.txt
 # A job that can never fit (more CPUs, nodes or memory than the partition has)
 # is rejected at submit: "More processors requested than permitted". Without
 # it Slurm accepts it and it pends forever (reason PartitionConfig), and
-# `sbatch --wait`, a test or a user waits for nothing.
+# sbatch --wait, a test or a user waits for nothing.
 EnforcePartLimits=ALL
 ${interactive}
 ${per_node}
