@@ -36,6 +36,7 @@ debian_packages=(
   python3 python3-dev python3-venv python3-cffi python3-numpy python3-mpi4py python3-matplotlib
   python3-h5py-serial python3-h5py-mpi        # HDF5 fields and checkpoints (h5py built for Open MPI)
   python3-sphinx python3-myst-parser          # docs/ (Sphinx 5.3, MyST 0.18): ctest -L docs
+  python3-pexpect                             # a salloc shell driven through a pty: ctest -L multinode
   slurmctld slurmd slurm-client munge
   lmod
 )
