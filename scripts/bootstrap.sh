@@ -37,10 +37,14 @@ debian_packages=(
   python3-h5py-serial python3-h5py-mpi        # HDF5 fields and checkpoints (h5py built for Open MPI)
   python3-sphinx python3-myst-parser          # docs/ (Sphinx 5.3, MyST 0.18): ctest -L docs
   python3-pexpect                             # a salloc shell driven through a pty: ctest -L multinode
+  python3-ipykernel python3-nbclient python3-nbformat python3-jupyter-client   # the hpcffi kernel, notebooks label
   slurmctld slurmd slurm-client munge
   lmod
 )
-python_packages=(pytest hypothesis)
+# myst-nb 0.17 is the last release for Debian's Sphinx 5.3 and myst-parser 0.18
+# (1.x needs newer ones); jupytext reads the lesson's py:percent notebooks. Both
+# leave Debian's ipykernel, nbclient and nbformat in place.
+python_packages=(pytest hypothesis "myst-nb==0.17.2" "jupytext>=1.14")
 tools_packages=("build>=1" "scikit-build-core>=0.10" "reframe-hpc>=4.7,<5" "easybuild>=5,<6")
 
 missing=()
@@ -72,7 +76,7 @@ if [[ ! -x $venv_python ]]; then
   echo "bootstrap: creating venv $venv_dir"
   /usr/bin/python3 -m venv --system-site-packages "$venv_dir"
 fi
-if ! "$venv_python" -c 'import pytest, hypothesis' 2>/dev/null; then
+if ! "$venv_python" -c 'import pytest, hypothesis, myst_nb, jupytext' 2>/dev/null; then
   if ((check_only)); then echo "bootstrap: venv lacks ${python_packages[*]}"; exit 0; fi
   "$venv_python" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi
