@@ -49,13 +49,19 @@ def _package_parent() -> Path:
 
 
 def _needs_pythonpath(python: str) -> bool:
-    """True when ``python`` finds this hpcffi only through PYTHONPATH."""
-    probe = subprocess.run([python, "-E", "-c", "import json, sys; print(json.dumps(sys.path))"],
-                           capture_output=True, text=True, check=False)
+    """True when ``python`` without PYTHONPATH (``-E``) would not import this hpcffi.
+
+    Asks the interpreter where it finds the package (``find_spec``: found, not
+    imported), from a neutral folder: a wheel or an editable install is found
+    through site-packages, a build tree only through PYTHONPATH.
+    """
+    probe = subprocess.run(
+        [python, "-E", "-c", "import importlib.util as u; s = u.find_spec('hpcffi'); print(s.origin if s else '')"],
+        capture_output=True, text=True, check=False, cwd=tempfile.gettempdir())
     if probe.returncode != 0:
         raise KernelSpecError(f"{python} -E failed: {probe.stderr.strip()}")
-    default_path = {os.path.realpath(p or os.getcwd()) for p in json.loads(probe.stdout)}
-    return os.path.realpath(_package_parent()) not in default_path
+    found = probe.stdout.strip()
+    return not found or os.path.realpath(found) != os.path.realpath(_package_parent() / "hpcffi" / "__init__.py")
 
 
 def kernelspec(display_name: str | None = None, python: str | None = None) -> dict:
