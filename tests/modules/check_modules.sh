@@ -124,7 +124,7 @@ check_kernel() {
   # (PYDEVD_DISABLE_FILE_VALIDATION: quiets debugpy's frozen-modules warning, which
   # Debian's `jupyter kernelspec` prints on every call.)
   env -i HOME="$home" PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb SLURM_CPUS_PER_TASK=1 PYDEVD_DISABLE_FILE_VALIDATION=1 \
-      MODULE_INIT="$module_init" ROOT="$prefix" VERSION="$version" \
+      MODULE_INIT="$module_init" ROOT="$prefix" VERSION="$version" KPY="$kernel_python" \
       bash --noprofile --norc -euo pipefail -c '
 fail() { echo "FAIL: $*" >&2; exit 1; }
 kernel_dir() { jupyter kernelspec list | awk '"'"'$1 == "hpcffi" { print $2 }'"'"'; }
@@ -135,7 +135,7 @@ module load "hpcffi/$VERSION"
 [[ ${JUPYTER_PATH:-} == "$ROOT/share/jupyter" ]] || fail "JUPYTER_PATH=${JUPYTER_PATH:-} (expected $ROOT/share/jupyter)"
 jupyter kernelspec list
 [[ $(kernel_dir) == "$ROOT/share/jupyter/kernels/hpcffi" ]] || fail "jupyter kernelspec list does not show hpcffi in $ROOT/share/jupyter/kernels"
-spec=$(python3 -c "import json, sys; s = json.load(open(sys.argv[1])); print(s[\"display_name\"], s[\"argv\"][0], sep=\"|\")" \
+spec=$("$KPY" -c "import json, sys; s = json.load(open(sys.argv[1])); print(s[\"display_name\"], s[\"argv\"][0], sep=\"|\")" \
        "$ROOT/share/jupyter/kernels/hpcffi/kernel.json")
 [[ $spec == "Python (hpcffi $VERSION)|$ROOT/libexec/hpcffi/hpcffi-kernel" ]] || fail "kernel.json: display name|argv[0] = $spec"
 [[ ${OMP_NUM_THREADS:-} == 1 ]] || fail "inside an allocation with SLURM_CPUS_PER_TASK=1 the module set OMP_NUM_THREADS=${OMP_NUM_THREADS:-(nothing)}"
