@@ -68,7 +68,8 @@ def kernelspec(display_name: str | None = None, python: str | None = None) -> di
     """The kernel.json content for ``python`` (default: this interpreter)."""
     python = python or sys.executable
     spec = {
-        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # -Xfrozen_modules=off: debugpy's warning at every start on Python 3.11 (as ipykernel's own).
+        "argv": [python, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": display_name or f"Python (hpcffi {VERSION})",
         "language": "python",
         "metadata": {"debugger": True},

@@ -74,7 +74,7 @@ def test_kernel_install_prefix_then_start(tmp_path, monkeypatch):
     folder = tmp_path / "prefix/share/jupyter/kernels/hpcffi"
     assert result.stdout.strip() == f"Installed kernelspec hpcffi in {folder}"
     spec = json.loads((folder / "kernel.json").read_text())
-    assert spec["argv"] == [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    assert spec["argv"] == [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     assert spec["display_name"] == f"Python (hpcffi {hpcffi.__version__})"
     assert spec["language"] == "python"
     # Imported through PYTHONPATH (the build tree under ctest), the spec records it;
