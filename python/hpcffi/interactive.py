@@ -68,7 +68,7 @@ import numpy as np
 from .errors import Error
 
 __all__ = ["engines", "Engines", "EnginesError", "live_run", "LiveResult", "PartReport", "NEVER_CLEARS",
-           "DEFAULT_TIME_LIMIT", "DEFAULT_ENGINE_TIMEOUT", "job_state"]
+           "DEFAULT_TIME_LIMIT", "DEFAULT_ENGINE_TIMEOUT", "job_state", "never_clears", "batch_template"]
 
 DEFAULT_TIME_LIMIT = "00:30:00"
 DEFAULT_ENGINE_TIMEOUT = 300.0   # seconds to wait for engines while the job pends for an ordinary reason
@@ -116,7 +116,8 @@ def job_state(job_id: str) -> tuple[str, str] | None:
     return state, reason
 
 
-def _never_clears(reason: str) -> bool:
+def never_clears(reason: str) -> bool:
+    """True if a pending job's Slurm reason is one of :data:`NEVER_CLEARS` (matched by prefix)."""
     return any(reason.startswith(code) for code in NEVER_CLEARS)
 
 
@@ -224,19 +225,12 @@ class Engines:
     def start(self) -> Engines:
         """Submit the engine job and wait for all engines; on any failure the job is stopped first."""
         import ipyparallel as ipp
-        from traitlets.config import Config
 
         self._base.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix="engines-", dir=self._base))
         self._stopped = False
         atexit.register(self.stop)
-        config = Config()
-        launcher = config.SlurmEngineSetLauncher
-        launcher.engine_args = ["--mpi"]            # ipyparallel does not add it: MPI_Init in every engine
-        launcher.batch_template = batch_template(self.nodes)
-        launcher.batch_file_name = str(self.script_path)   # joined to work_dir '.': an absolute path wins
-        launcher.output_file = str(self.log_path)
-        launcher.submit_command = ["sbatch", *self.sbatch_options]
+        config = self.launcher_config()
         kwargs = dict(engines=_slurm_launcher_class(), n=self.n, cluster_id=self.cluster_id,
                       profile_dir=str(self.folder / "profile"), engine_timeout=int(self.engine_timeout) + 1,
                       config=config)
@@ -262,6 +256,19 @@ class Engines:
             raise
         return self
 
+    def launcher_config(self):
+        """The traitlets Config of ipyparallel's Slurm engine launcher (needs ``folder``)."""
+        from traitlets.config import Config
+
+        config = Config()
+        launcher = config.SlurmEngineSetLauncher
+        launcher.engine_args = ["--mpi"]            # ipyparallel does not add it: MPI_Init in every engine
+        launcher.batch_template = batch_template(self.nodes)
+        launcher.batch_file_name = str(self.script_path)   # joined to work_dir '.': an absolute path wins
+        launcher.output_file = str(self.log_path)
+        launcher.submit_command = ["sbatch", *self.sbatch_options]
+        return config
+
     def _wait_for_engines(self) -> None:
         started = time.monotonic()
         state = reason = None
@@ -275,7 +282,7 @@ class Engines:
             if state not in _ALIVE:
                 self._fail(f"ended ({state}, reason: {reason}) before its {self.n} engines registered "
                            f"({len(self.client.ids)} did)", state, reason)
-            if state == "PENDING" and _never_clears(reason):
+            if state == "PENDING" and never_clears(reason):
                 self._fail(f"pends for a reason that waiting cannot clear: {reason} "
                            f"(sbatch {' '.join(self.sbatch_options) or '(site defaults)'}, "
                            f"--ntasks={self.n}{f' --nodes={self.nodes}' if self.nodes else ''})", state, reason)
