@@ -17,7 +17,7 @@ an exception, a KeyboardInterrupt), cancels the job and stops the controller
 when the ``with`` block ends. The job script, the engine log and ipyparallel's
 profile go to a folder of its own (``folder``, else ``$HPCFFI_ENGINES_DIR``,
 else ``~/.hpcffi/engines``; on a cluster it must be on a file system the
-compute nodes see), never into the working directory.
+compute nodes see: the job writes the engine log there), never into the working directory.
 
 While it waits for the engines it watches the job itself (``squeue``, then
 ``scontrol show job``): a submission that sbatch refuses, a job that ends
