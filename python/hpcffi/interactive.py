@@ -239,6 +239,9 @@ class Engines:
         try:
             self._cluster = ipp.Cluster(**kwargs)
             self._cluster.start_controller_sync()
+            # Connect first: that waits until the controller is up. A controller stopped while it
+            # still starts (e.g. right after sbatch refused the job) leaves its schedulers behind.
+            self.client = self._cluster.connect_client_sync()
             try:
                 self._cluster.start_engines_sync()
             except subprocess.CalledProcessError as error:
@@ -247,7 +250,6 @@ class Engines:
                 raise EnginesError(f"sbatch refused the engine job ({' '.join(map(str, error.cmd))}): "
                                    f"{said or f'exit status {error.returncode}'}", reason=said) from None
             self.job_id = next(iter(self._cluster.engines.values())).job_id
-            self.client = self._cluster.connect_client_sync()
             self._wait_for_engines()
             self.view = self.client[:]
             self.view.block = True
@@ -314,10 +316,12 @@ class Engines:
             except Exception:
                 pass
         if self._cluster is not None:
+            leftovers = self._controller_processes()
             try:
                 self._cluster.stop_cluster_sync()
             except Exception:
                 pass   # the job is cancelled below in any case
+            self._reap(leftovers)
         if self.job_id:
             subprocess.run(["scancel", str(self.job_id)], capture_output=True)
             deadline = time.monotonic() + STOP_WAIT_SECONDS
@@ -329,6 +333,33 @@ class Engines:
                 time.sleep(POLL_SECONDS)
         if self.folder is not None and not failed and not self._keep_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _controller_processes(self) -> list:
+        """The controller (a child of this process) and its own children, the schedulers."""
+        pid = getattr(getattr(self._cluster, "controller", None), "pid", -1)
+        if pid is None or pid <= 0:
+            return []
+        import psutil   # an ipyparallel dependency
+
+        try:
+            process = psutil.Process(pid)
+            return [process, *process.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    @staticmethod
+    def _reap(processes) -> None:
+        """Wait for the controller's processes to exit; kill (by PID) those that outlive the bound.
+        ipyparallel stops the controller and waits for it, but not for its schedulers."""
+        import psutil
+
+        _, alive = psutil.wait_procs(processes, timeout=STOP_WAIT_SECONDS)
+        for process in alive:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(alive, timeout=STOP_WAIT_SECONDS)
 
     def __enter__(self) -> Engines:
         return self.start()

@@ -54,17 +54,18 @@ def squeue() -> list[str]:
 
 
 def engine_processes(folder: Path) -> list[str]:
-    """Processes whose command line names this test's engine folder (engines and controller get
-    its profile directory as an argument)."""
+    """Processes of this test's engine clusters: ipyparallel gives the controller, its schedulers
+    and the engines the profile directory in their environment (IPP_PROFILE_DIR), inside folder."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if str(folder) in cmdline and ("ipyparallel" in cmdline or "ipcontroller" in cmdline):
+        if any(var.startswith(b"IPP_PROFILE_DIR=" + bytes(folder)) for var in environ):
             found.append(f"{proc.name}: {cmdline}")
     return found
 
