@@ -46,8 +46,11 @@ debian_packages=(
 )
 # myst-nb 0.17 is the last release for Debian's Sphinx 5.3 and myst-parser 0.18
 # (1.x needs newer ones); jupytext reads the lesson's py:percent notebooks. Both
-# leave Debian's ipykernel, nbclient and nbformat in place.
-python_packages=(pytest hypothesis "myst-nb==0.17.2" "jupytext>=1.14")
+# leave Debian's ipykernel, nbclient and nbformat in place. ipyparallel 9.x
+# (hpcffi.interactive: MPI engines as a Slurm job; Debian's 7.1 lacks
+# Cluster(engines="slurm")) brings pyzmq>=25 and tqdm into the venv and keeps
+# Debian's mpi4py, ipykernel and jupyter_client.
+python_packages=(pytest hypothesis "myst-nb==0.17.2" "jupytext>=1.14" "ipyparallel==9.2.0")
 tools_packages=("build>=1" "scikit-build-core>=0.10" "reframe-hpc>=4.7,<5" "easybuild>=5,<6")
 
 missing=()
@@ -79,7 +82,7 @@ if [[ ! -x $venv_python ]]; then
   echo "bootstrap: creating venv $venv_dir"
   /usr/bin/python3 -m venv --system-site-packages "$venv_dir"
 fi
-if ! "$venv_python" -c 'import pytest, hypothesis, myst_nb, jupytext' 2>/dev/null; then
+if ! "$venv_python" -c 'import pytest, hypothesis, myst_nb, jupytext, ipyparallel' 2>/dev/null; then
   if ((check_only)); then echo "bootstrap: venv lacks ${python_packages[*]}"; exit 0; fi
   "$venv_python" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi

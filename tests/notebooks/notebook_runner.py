@@ -8,6 +8,8 @@ drew and raised is then read from the executed notebook, as a reader of the page
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,8 @@ class Executed:
     """An executed notebook and what its cells produced."""
 
     notebook: nbformat.NotebookNode
+    image_updates: int = 0          # in-place updates of a displayed image (update_display_data)
+    interrupted: bool = False       # the kernel was interrupted (interrupt_after_images)
 
     def _outputs(self):
         for cell in self.notebook.cells:
@@ -52,16 +56,39 @@ def lesson_copy(lesson_dir: Path, destination: Path) -> Path:
     return destination
 
 
-def execute(notebook: Path, timeout: int = 300) -> Executed:
+class _WatchingClient(nbclient.NotebookClient):
+    """Counts in-place image updates as the kernel sends them; can interrupt the kernel (SIGINT,
+    as Jupyter's Interrupt button) when the k-th arrives."""
+
+    def __init__(self, *args, interrupt_after_images=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.image_updates = 0
+        self.interrupt_after_images = interrupt_after_images
+        self.interrupted = False
+        self._interrupt = None
+
+    def process_message(self, msg, cell, cell_index):
+        if msg["header"]["msg_type"] == "update_display_data" and "image/png" in msg["content"].get("data", {}):
+            self.image_updates += 1
+            if self.image_updates == self.interrupt_after_images:
+                self.interrupted = True
+                pending = self.km.interrupt_kernel()
+                if inspect.isawaitable(pending):   # an async kernel manager: runs on this (nbclient's) loop
+                    self._interrupt = asyncio.ensure_future(pending)
+        return super().process_message(msg, cell, cell_index)
+
+
+def execute(notebook: Path, timeout: int = 300, interrupt_after_images: int | None = None) -> Executed:
     """Run every cell of `notebook` in its own folder (as Jupyter does) with the hpcffi kernel.
 
     A cell that raises stops the run with nbclient's CellExecutionError, except cells tagged
     `raises-exception` (the exercises' gaps), whose error is kept in the outputs.
+    `interrupt_after_images=k`: interrupt the kernel when the k-th in-place image update arrives.
     """
     nb = jupytext.read(notebook)
     name = nb.metadata.get("kernelspec", {}).get("name")
     assert name == KERNEL, f"{notebook.name}: its header names kernel {name!r}, not {KERNEL!r}"
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
-                                     resources={"metadata": {"path": str(notebook.parent)}})
+    client = _WatchingClient(nb, timeout=timeout, kernel_name=KERNEL, interrupt_after_images=interrupt_after_images,
+                             resources={"metadata": {"path": str(notebook.parent)}})
     client.execute()
-    return Executed(nb)
+    return Executed(nb, client.image_updates, client.interrupted)
