@@ -208,11 +208,20 @@ const char *path_name(KernelPath path) {
 
 WisdomKey this_machine_key(int threads) {
     static const std::string cpu = cpu_model();
-    return {cpu, cache_sizes(), threads, hpcffi_version_string()};
+    // The build's variants: a native and a portable build of one version
+    // differ in what they can choose, so each has a file of its own.
+    static const std::string variants = [] {
+        int count = 0;
+        const char *const *names = available_variant_names(&count);
+        std::string list;
+        for (int i = 0; i < count; ++i) list += (i ? "," : "") + std::string(names[i]);
+        return list;
+    }();
+    return {cpu, cache_sizes(), threads, hpcffi_version_string(), variants};
 }
 
 std::string wisdom_file_name(const WisdomKey &key) {
-    const std::string identity = key.cpu + "|" + std::to_string(key.caches.l1d) + "|" + std::to_string(key.caches.l2) +
+    const std::string identity = key.cpu + "|" + key.variants + "|" + std::to_string(key.caches.l1d) + "|" + std::to_string(key.caches.l2) +
                                  "|" + std::to_string(key.caches.l3) + "|" + std::to_string(key.threads);
     return "wisdom-" + hex16(fnv1a(identity)) + ".txt";
 }
@@ -244,6 +253,7 @@ std::string format_wisdom(const WisdomKey &key, const std::vector<WisdomEntry> &
     out << "cpu " << key.cpu << "\n";
     out << "caches " << key.caches.l1d << " " << key.caches.l2 << " " << key.caches.l3 << "\n";
     out << "threads " << key.threads << "\n";
+    out << "variants " << key.variants << "\n";
     char budget[32];
     std::snprintf(budget, sizeof budget, "%.1f", budget_seconds);
     out << "budget " << budget << "\n";
@@ -279,7 +289,7 @@ bool parse_wisdom(const std::string &text, const WisdomKey &expected, std::vecto
         why = "not a wisdom file of this format (first line is not '" + std::string(magic) + "')";
         return false;
     }
-    std::string version, cpu;
+    std::string version, cpu, variants;
     CacheSizes caches{-1, -1, -1};
     int threads = -1;
     std::vector<WisdomEntry> found;
@@ -297,6 +307,8 @@ bool parse_wisdom(const std::string &text, const WisdomKey &expected, std::vecto
             fields >> caches.l1d >> caches.l2 >> caches.l3;
         } else if (word == "threads") {
             fields >> threads;
+        } else if (word == "variants") {
+            variants = rest;
         } else if (word == "budget") {
         } else if (word == "entry") {
             WisdomEntry e;
@@ -337,6 +349,10 @@ bool parse_wisdom(const std::string &text, const WisdomKey &expected, std::vecto
         why = "written for another machine (caches " + std::to_string(caches.l1d) + "/" + std::to_string(caches.l2) +
               "/" + std::to_string(caches.l3) + " bytes, these are " + std::to_string(expected.caches.l1d) + "/" +
               std::to_string(expected.caches.l2) + "/" + std::to_string(expected.caches.l3) + ")";
+        return false;
+    }
+    if (variants != expected.variants) {
+        why = "written by another build (kernel variants " + variants + ", this build has " + expected.variants + ")";
         return false;
     }
     if (threads != expected.threads) {

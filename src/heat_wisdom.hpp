@@ -6,8 +6,8 @@
 // configuration the tuner (heat_tuner.cpp) timed fastest on this machine:
 // path (plain or blocked), ISA variant, blocking depth and strip width. It is
 // keyed by the CPU model, cpu0's cache sizes, the thread count and the
-// library version; a file written for another key (another machine kind, an
-// older hpcffi, another thread count), a damaged one (checksum) or an
+// library version (and the build's ISA variants); a file written for another
+// key (another machine kind, an older hpcffi, another build or thread count), a damaged one (checksum) or an
 // unreadable one is ignored with a note on stderr, and the cache-size rule of
 // heat_tuning.cpp is used instead. Every choice computes the same bits (all
 // paths and variants evaluate the same expression in the same order), so
@@ -49,7 +49,8 @@ struct WisdomKey {
     std::string cpu;  // /proc/cpuinfo model name, family and model
     CacheSizes caches;
     int threads;
-    std::string version;  // hpcffi_version_string()
+    std::string version;   // hpcffi_version_string()
+    std::string variants;  // the ISA variants this build runs here, best first ("native" or "avx512,avx2,...")
 };
 WisdomKey this_machine_key(int threads);
 std::string wisdom_file_name(const WisdomKey &key);  // wisdom-<16 hex digits>.txt
