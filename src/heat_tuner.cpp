@@ -178,7 +178,7 @@ std::vector<WisdomEntry> tune(double budget_seconds, std::vector<int64_t> sizes,
                                       static_cast<long long>(n), static_cast<long long>(n), t);
                 continue;
             }
-            const double combo_end = now() + share;
+            const double combo_start = now(), combo_end = combo_start + share;
             Problem problem(n, t);
 
             // A. ISA variants on both paths.
@@ -187,9 +187,11 @@ std::vector<WisdomEntry> tune(double budget_seconds, std::vector<int64_t> sizes,
                 stage_a.push_back({k, KernelPath::plain, 0, 0});
                 stage_a.push_back(blocked(k, n, t, 0, 0));
             }
-            const double a_seconds = 0.15 * share / static_cast<double>(stage_a.size());
+            const double a_seconds = 0.1 * share / static_cast<double>(stage_a.size());
             Candidate best_plain{}, best_blocked{};
             for (Candidate &k : stage_a) {
+                // Large fields: stop once a fifth of the share is gone and both paths have a candidate.
+                if (now() > combo_start + 0.2 * share && best_plain.kernels && best_blocked.kernels) break;
                 k.screened = problem.screen(k, a_seconds);
                 Candidate &slot = k.path == KernelPath::plain ? best_plain : best_blocked;
                 if (slot.kernels == nullptr || k.screened > slot.screened) slot = k;
@@ -210,8 +212,8 @@ std::vector<WisdomEntry> tune(double budget_seconds, std::vector<int64_t> sizes,
             };
             std::stable_sort(grid.begin(), grid.end(),
                              [&](const Candidate &x, const Candidate &y) { return distance(x) < distance(y); });
-            const double b_end = now() + 0.35 * share;
-            const double b_seconds = std::max(0.35 * share / static_cast<double>(grid.size()), 0.01);
+            const double b_end = combo_start + 0.45 * share;  // the finals keep at least about half
+            const double b_seconds = std::max(0.3 * share / static_cast<double>(grid.size()), 0.01);
             std::vector<Candidate> screened_blocked = {best_blocked};
             size_t tried = 0;
             for (Candidate &k : grid) {

@@ -124,6 +124,10 @@ int hpcffi_heat_blocking(int64_t nx, int64_t ny, int *depth, int *strip_width);
 /* cpu0's L1 data, L2 and L3 cache sizes in bytes as the library read them
  * (from /sys/devices/system/cpu/cpu0/cache, else sysconf; L3 = L2 if none). */
 int hpcffi_cache_sizes(int64_t *l1d, int64_t *l2, int64_t *l3);
+/* Mean of all nx*ny values (boundaries included), the lesson's reference
+ * value. Summed in a fixed order: identical for any thread count. */
+int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean);
+
 /* ---- tuning: kernels chosen by measurement, cached per machine ----------- */
 /* hpcffi_heat_evolve_steps ("auto") takes its path, ISA variant and blocking
  * from a wisdom file when one exists for this machine, else from the
@@ -166,9 +170,6 @@ int hpcffi_wisdom_info(int *in_use, char *path, size_t path_size, char *note, si
  * decided it. Environment overrides (HPCFFI_ISA, HPCFFI_HEAT_*) apply. */
 int hpcffi_heat_choice(int64_t nx, int64_t ny, int64_t nsteps, const char **path, const char **isa,
                        int *depth, int *strip_width, int *from_wisdom);
-/* Mean of all nx*ny values (boundaries included), the lesson's reference
- * value. Summed in a fixed order: identical for any thread count. */
-int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean);
 
 /* ---- MPI (return HPCFFI_ERR_UNSUPPORTED when built without MPI) ----------- */
 /* A communicator crosses this ABI as its Fortran handle (MPI_Fint, an int in

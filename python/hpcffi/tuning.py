@@ -14,7 +14,7 @@ from .errors import InvalidArgumentError, check
 
 __all__ = ["tune", "load_wisdom", "wisdom_info", "heat_choice", "DEFAULT_BUDGET"]
 
-DEFAULT_BUDGET = 120.0  # seconds: a few seconds per candidate finalist at each size and thread count
+DEFAULT_BUDGET = 300.0  # seconds: finals in rounds of about 1 s at the 5 default sizes x 2 thread counts
 _PATH_BUFFER = 4096
 
 
