@@ -107,7 +107,8 @@ else sizes=200,2000,4096,8192; budget="${BENCH_TUNE_BUDGET:-240}"; fi
 tune() {  # build-dir -> prints the wisdom file written
   mkdir -p "$1/wisdom"
   log "tuning $1 for about $budget s (sizes $sizes)"
-  OMP_PROC_BIND=close OMP_PLACES=cores PYTHONPATH="$1/python" HPCFFI_WISDOM=off \
+  # cffi's ABI mode: the portable build makes no compiled API-mode module.
+  OMP_PROC_BIND=close OMP_PLACES=cores PYTHONPATH="$1/python" HPCFFI_WISDOM=off HPCFFI_MODE=abi \
     "$venv/bin/python" -m hpcffi tune --budget "$budget" --sizes "$sizes" --output "$1/wisdom" | sed -n 's/^wrote //p'
 }
 native_wisdom="$(tune "$build")"

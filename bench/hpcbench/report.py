@@ -427,6 +427,7 @@ def readme_plot(runs, path, notes):
     fig, axes = plt.subplots(1, len(runs), figsize=(6.2 * len(runs), 4.6), squeeze=False)
     for ax, run in zip(axes[0], runs):
         rows = {(r["n"], r["kernel"]): r["mpts"] for r in run.get("heat_table", []) if r["threads"] == 2}
+        tuned = ((run.get("tuned") or {}).get("wisdom") or {}).get("in_use")
         sizes = sorted({n for n, k in rows if k == "auto"})
         width = 0.8 / len(kernels)
         for index, (kernel, label, colour) in enumerate(kernels):
@@ -435,6 +436,8 @@ def readme_plot(runs, path, notes):
                 if value is None:
                     continue
                 x = s_index + (index - (len(kernels) - 1) / 2) * width
+                if kernel == "auto" and not tuned:
+                    label = "hpcffi auto (cache-size rule, no tuning)"
                 ax.bar(x, value, width, color=colour, label=label if s_index == 0 else None)
                 mine = rows.get((n, "auto"))
                 text = f"{value:,.0f}" if kernel == "auto" else f"{mine / value:.1f}x"
@@ -446,7 +449,9 @@ def readme_plot(runs, path, notes):
         ax.set_title(f"{machine.get('Model name', '?')}\n{machine['date'][:10]}"
                      + (", sustained" if run.get("sustained") else ", bursts") + (" (contended)" if run.get("contended")
                                                                                    else ""), fontsize=9)
-        ax.legend(fontsize=7, loc="upper right")
+        top = max(rows.values(), default=1.0)
+        ax.set_ylim(0, top * 1.22)  # room for the legend above the bars
+        ax.legend(fontsize=7, loc="upper center", ncol=3)
     fig.suptitle("2D heat, 5-point stencil: hpcffi against its peers (on the peers' bars: hpcffi / peer)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
