@@ -70,10 +70,15 @@ constraints="$venv/constraints.txt"
   echo "numpy==$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')"
   echo "codepy<2024"   # devito 4.8 calls the pre-2024 codepy toolchain API
 } > "$constraints"
+# Numba 0.60+ subclasses coverage.types.Tracer whenever `coverage` imports:
+# Debian's python3-coverage 6.5 (seen through --system-site-packages) has no
+# coverage.types and makes `import numba` fail, so the venv gets coverage 7.
+declare -A extra=([numba]="coverage>=7" [devito]="")
 for pkg in numba devito; do
   if ! "$venv/bin/python" -c "import $pkg" >/dev/null 2>&1; then
     log "installing $pkg into $venv"
-    "$venv/bin/pip" install --quiet -c "$constraints" "$pkg" >&2 \
+    # shellcheck disable=SC2086  # extra requirements: none or one word
+    "$venv/bin/pip" install --quiet -c "$constraints" "$pkg" ${extra[$pkg]} >&2 \
       || log "could not install $pkg: its column will be reported as unavailable"
   fi
 done
