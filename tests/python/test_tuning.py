@@ -26,6 +26,10 @@ print(json.dumps({"info": hpcffi.wisdom_info(), "choice": hpcffi.heat_choice(70,
 """
 
 
+# The tests that start processes check the library, not the cffi mode: one mode runs them.
+library_only = pytest.mark.skipif(hpcffi.mode != "api", reason="checks the library; run in the api mode")
+
+
 def child_env(cache, **extra):
     env = {k: v for k, v in os.environ.items() if k not in ("HPCFFI_WISDOM", "HPCFFI_TUNE", "HPCFFI_TUNE_BUDGET")}
     env["XDG_CACHE_HOME"] = str(cache)
@@ -50,6 +54,7 @@ def rule_afterwards():
     hpcffi.load_wisdom()  # the default search again: HPCFFI_WISDOM=off under ctest
 
 
+@library_only
 def test_cli_tiny_budget_writes_the_file_every_later_process_uses(tmp_path):
     env = child_env(tmp_path)
     without, _ = run_child(dict(env, HPCFFI_WISDOM="off"))
@@ -69,6 +74,7 @@ def test_cli_tiny_budget_writes_the_file_every_later_process_uses(tmp_path):
     assert "note" not in stderr
 
 
+@library_only
 @pytest.mark.parametrize(("edit", "note"), [
     (lambda t: t.replace("\ncpu ", "\ncpu Other ", 1), "damaged"),           # edited: checksum mismatch
     (lambda t: t[: len(t) // 3], "damaged"),                                  # truncated
@@ -130,6 +136,7 @@ def test_auto_gives_the_same_bits_with_and_without_wisdom(tmp_path, rule_afterwa
     assert tuned.tobytes() == rule.tobytes()
 
 
+@library_only
 def test_lazy_tuning_says_so_and_writes_the_cache(tmp_path):
     env = child_env(tmp_path, HPCFFI_TUNE="lazy", HPCFFI_TUNE_BUDGET="1")
     result, stderr = run_child(env)
@@ -141,6 +148,7 @@ def test_lazy_tuning_says_so_and_writes_the_cache(tmp_path):
     assert stderr == "" and not result["info"]["in_use"] and not quiet_cache.exists()
 
 
+@library_only
 @pytest.mark.parametrize("args", [["--budget", "0"], ["--budget", "x"], ["--sizes", "8"], ["--sizes", "a,b"],
                                   ["--budget", "1e6"]])
 def test_cli_bad_options_exit_2(tmp_path, args):
