@@ -49,7 +49,9 @@ extern "C" int hpcffi_tune(double budget_seconds, const int64_t *sizes, int64_t 
         std::vector<hpcffi::heat::WisdomEntry> entries =
             hpcffi::heat::tune(budget_seconds, list, threads, verbose ? stderr : nullptr);
         const std::string target = hpcffi::heat::write_wisdom(path == nullptr ? "" : path,
-                                                              hpcffi::heat::this_machine_key(threads), entries,
+                                                              hpcffi::heat::this_machine_key(
+                                                                  hpcffi::default_kernel_threads()),
+                                                              entries,
                                                               budget_seconds);
         hpcffi::heat::use_wisdom(target, std::move(entries));
         if (written != nullptr) copy_out(target, written, size, "written");

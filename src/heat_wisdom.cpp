@@ -117,7 +117,7 @@ bool try_file(const std::string &path) {
     } else {
         std::ostringstream text;
         text << in.rdbuf();
-        parse_wisdom(text.str(), this_machine_key(hpcffi::kernel_threads()), entries, why);
+        parse_wisdom(text.str(), this_machine_key(hpcffi::default_kernel_threads()), entries, why);
     }
     if (!why.empty()) {
         state.path.clear();
@@ -151,7 +151,7 @@ void default_search() {
         try_file(forced);
         return;
     }
-    const std::string name = wisdom_file_name(this_machine_key(hpcffi::kernel_threads()));
+    const std::string name = wisdom_file_name(this_machine_key(hpcffi::default_kernel_threads()));
     for (const std::string &dir : {user_wisdom_dir(), site_wisdom_dir()}) {
         if (dir.empty() || !exists(dir + "/" + name)) continue;
         if (try_file(dir + "/" + name)) return;
@@ -163,10 +163,10 @@ void default_search() {
                  "hpcffi: HPCFFI_TUNE=lazy and no wisdom for this machine: tuning the heat kernels for about %d s "
                  "(once; `python -m hpcffi tune` does it explicitly)\n",
                  budget);
-    const int threads = hpcffi::kernel_threads();
-    std::vector<WisdomEntry> entries = tune(budget, {}, threads, nullptr);
+    std::vector<WisdomEntry> entries = tune(budget, {}, hpcffi::kernel_threads(), nullptr);
     try {
-        const std::string written = write_wisdom("", this_machine_key(threads), entries, budget);
+        const std::string written =
+            write_wisdom("", this_machine_key(hpcffi::default_kernel_threads()), entries, budget);
         std::fprintf(stderr, "hpcffi: wrote %s\n", written.c_str());
         state.path = written;
     } catch (const Error &error) {
@@ -356,8 +356,8 @@ bool parse_wisdom(const std::string &text, const WisdomKey &expected, std::vecto
         return false;
     }
     if (threads != expected.threads) {
-        why = "tuned for " + std::to_string(threads) + " threads, the library runs " +
-              std::to_string(expected.threads);
+        why = "tuned for " + std::to_string(threads) + " threads, this process's default is " +
+              std::to_string(expected.threads) + " (OMP_NUM_THREADS)";
         return false;
     }
     entries = std::move(found);
@@ -422,7 +422,7 @@ WisdomStatus wisdom_status() {
         status.path = state.path;
     } else {
         const std::string dir = user_wisdom_dir();
-        status.path = dir.empty() ? "" : dir + "/" + wisdom_file_name(this_machine_key(hpcffi::kernel_threads()));
+        status.path = dir.empty() ? "" : dir + "/" + wisdom_file_name(this_machine_key(hpcffi::default_kernel_threads()));
     }
     return status;
 }

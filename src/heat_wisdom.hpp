@@ -48,7 +48,7 @@ struct WisdomEntry {
 struct WisdomKey {
     std::string cpu;  // /proc/cpuinfo model name, family and model
     CacheSizes caches;
-    int threads;
+    int threads;           // the process's default thread count (OMP_NUM_THREADS)
     std::string version;   // hpcffi_version_string()
     std::string variants;  // the ISA variants this build runs here, best first ("native" or "avx512,avx2,...")
 };
