@@ -37,7 +37,7 @@
 # warm-up (bursts of 0.2 s are measured too, and reported where they differ); the CPU time other processes
 # used during the run is measured (/proc/stat) and a busy run is flagged
 # "contended". Environment knobs: BENCH_JOBS (build parallelism, default 2);
-# MPIEXEC, MPIEXEC_BIND_FLAGS, MPIEXEC_FREE_FLAGS (see run.py mpi_heat). The
+# MPIEXEC, MPIEXEC_BIND_FLAGS, MPIEXEC_FREE_FLAGS (see hpcbench/harness.py mpi_heat). The
 # C++ harness and both overhead drivers run with OMP_PROC_BIND=close
 # OMP_PLACES=cores; the Python process running NumPy/Numba/Devito does not
 # (binding its main thread would leave Numba one core). hpcffi's own path
