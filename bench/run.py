@@ -40,6 +40,8 @@ def other_machine_runs(model, notes):
         try:
             with open(path) as f:
                 run = json.load(f)
+            if "machine" not in run or "heat_table" not in run:
+                continue  # not a benchmark run (the tuning sweeps, for example)
             kind = run["machine"].get("Model name", "?")
             date = run["machine"]["date"]
         except (OSError, ValueError, KeyError) as e:
