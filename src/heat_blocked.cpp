@@ -180,12 +180,8 @@ PassPlan plan_passes(int64_t nsteps, int64_t max_depth) {
 void evolve_blocked(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                     int threads, int depth, int strip) {
     if (nsteps <= 0) return;
-    const Blocking defaults = default_blocking(nx, ny);
-    // Each thread recomputes depth-1 rows beyond its band: keep that under an
-    // eighth of the band (many threads on a small field).
-    const int64_t band_rows = max_of(nx - 2, 0) / max_of(threads, 1);
-    const int64_t max_depth = depth >= 2 ? depth : min_of(max_of(band_rows / 8, 2), defaults.depth);
-    const int64_t strip_width = strip >= 1 ? strip : strip_for_depth(static_cast<int>(max_depth));
+    const Blocking blocking = effective_blocking(nx, ny, threads, depth, strip);
+    const int64_t max_depth = blocking.depth, strip_width = blocking.strip;
     const int64_t ring_width = ring_row_doubles(strip_width, ny, max_depth);
     const PassPlan plan = plan_passes(nsteps, max_depth);
     const size_t row_bytes = static_cast<size_t>(ny) * sizeof(double);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "heat_wisdom.hpp"
 #include "status.hpp"
 
 // The variants this build compiled, announced by src/CMakeLists.txt; each
@@ -143,13 +144,31 @@ const KernelTable &kernels() {
     return *v->table;
 }
 
+const KernelTable *kernel_table_named(const char *name) {
+    const Variant *v = find(name);
+    return v != nullptr && v->table != nullptr && v->supported() ? v->table : nullptr;
+}
+
+const char *const *available_variant_names(int *count) {
+    static const auto names = [] {
+        struct Names {
+            const char *list[sizeof(variants) / sizeof(variants[0])];
+            int count = 0;
+        } n{};
+        for (const Variant &v : variants)
+            if (v.table != nullptr && v.supported()) n.list[n.count++] = v.name;
+        return n;
+    }();
+    *count = names.count;
+    return names.list;
+}
+
 void evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny, const Coefficients &c, int64_t nsteps,
                   int threads) {
-    const KernelTable &k = kernels();
+    const Choice choice = choose(nx, ny, nsteps, threads);  // validates HPCFFI_ISA even for 0 steps
     if (nsteps <= 0) return;
-    k.evolve_steps_with(path_from_environment(), field, scratch, nx, ny, c, nsteps, threads,
-                        setting_from_environment("HPCFFI_HEAT_BLOCK_DEPTH", 2, 64),
-                        setting_from_environment("HPCFFI_HEAT_STRIP_WIDTH", 1, 65536));
+    choice.kernels->evolve_steps_with(choice.path, field, scratch, nx, ny, c, nsteps, threads, choice.depth,
+                                      choice.strip);
 }
 
 }  // namespace hpcffi::heat

@@ -45,8 +45,14 @@ const KernelTable &kernels();
 // is none of the known ones.
 bool isa_available(const char *name);
 
-// What hpcffi_heat_evolve_steps calls: kernels(), then the path from
-// choose_path() unless the environment forces one. The variables are read at
+// The table of the variant `name` if it is compiled in and runs on this CPU,
+// else nullptr (never throws: the tuner and the wisdom ask for names).
+const KernelTable *kernel_table_named(const char *name);
+// The names of the variants compiled in and supported here, best first.
+const char *const *available_variant_names(int *count);
+
+// What hpcffi_heat_evolve_steps calls: choose() (heat_wisdom.hpp: the
+// environment, then the wisdom file, then the rule in heat_tuning.cpp). The variables are read at
 // every call (a getenv each), so tests and benchmarks can switch paths and
 // variants within one process:
 //   HPCFFI_ISA               = see above

@@ -3,6 +3,7 @@
 // once (not per ISA variant): nothing here is arithmetic on the field.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -114,6 +115,15 @@ int strip_for_depth(int depth) {
 Blocking default_blocking(int64_t nx, int64_t ny) {
     const int depth = two_fields_bytes(nx, ny) > 4 * cache_sizes().l2 ? deep_depth : shallow_depth;
     return {depth, strip_for_depth(depth)};
+}
+
+Blocking effective_blocking(int64_t nx, int64_t ny, int threads, int depth, int strip) {
+    // Each thread recomputes depth-1 rows beyond its band: keep that under an
+    // eighth of the band (many threads on a small field).
+    const int64_t band_rows = std::max<int64_t>(nx - 2, 0) / std::max(threads, 1);
+    const int64_t max_depth =
+        depth >= 2 ? depth : std::min<int64_t>(std::max<int64_t>(band_rows / 8, 2), default_blocking(nx, ny).depth);
+    return {static_cast<int>(max_depth), strip >= 1 ? strip : strip_for_depth(static_cast<int>(max_depth))};
 }
 
 KernelPath path_from_environment() {

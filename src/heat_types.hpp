@@ -44,6 +44,9 @@ struct Blocking {
 };
 // The defaults for an nx x ny field (rule in heat_tuning.cpp).
 Blocking default_blocking(int64_t nx, int64_t ny);
+// What the blocked path runs with for requested depth and strip (0: its
+// defaults) on `threads` threads (heat_tuning.cpp).
+Blocking effective_blocking(int64_t nx, int64_t ny, int threads, int depth, int strip);
 // The widest strip whose rings at this depth fit their cache (heat_tuning.cpp).
 int strip_for_depth(int depth);
 // Rows per level in the blocked path's rings: the wavefront computes rows in

@@ -25,6 +25,8 @@ int default_threads() noexcept {
 }  // namespace
 
 namespace hpcffi {
+int default_kernel_threads() noexcept { return default_threads(); }
+
 int kernel_threads() noexcept {
     const int n = requested_threads.load(std::memory_order_relaxed);
     return n > 0 ? n : default_threads();

@@ -8,4 +8,7 @@
 namespace hpcffi {
 // Threads for the next parallel region (>= 1).
 int kernel_threads() noexcept;
+// The OpenMP default (OMP_NUM_THREADS as read at the first call), whatever
+// hpcffi_set_num_threads set since: what the wisdom file is keyed by.
+int default_kernel_threads() noexcept;
 }  // namespace hpcffi

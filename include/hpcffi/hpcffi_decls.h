@@ -128,6 +128,49 @@ int hpcffi_cache_sizes(int64_t *l1d, int64_t *l2, int64_t *l3);
  * value. Summed in a fixed order: identical for any thread count. */
 int hpcffi_heat_mean(const double *field, int64_t nx, int64_t ny, double *mean);
 
+/* ---- tuning: kernels chosen by measurement, cached per machine ----------- */
+/* hpcffi_heat_evolve_steps ("auto") takes its path, ISA variant and blocking
+ * from a wisdom file when one exists for this machine, else from the
+ * cache-size rule above; either way the field gets the same bits. The file
+ * is keyed by CPU model, cache sizes, thread count and library version and
+ * is looked for once, at the first heat call: HPCFFI_WISDOM=FILE (or "off"),
+ * else $XDG_CACHE_HOME/hpcffi/ (~/.cache/hpcffi/), else
+ * <prefix>/share/hpcffi/wisdom/ next to the library. A file for another
+ * machine or version, or a damaged one, is ignored with a note on stderr.
+ * With HPCFFI_TUNE=lazy and no file, the first heat call tunes for
+ * HPCFFI_TUNE_BUDGET seconds (default 10), saying so on stderr. */
+
+/* Times the candidate configurations (plain or blocked path, ISA variant,
+ * blocking depth and strip width) for n x n fields, n in sizes[0..nsizes)
+ * (nsizes == 0: sizes chosen from the cache regimes), at 1 thread and at
+ * the library's thread count: short screening runs, then the finalists in
+ * interleaved rounds after a warm-up (sustained rates). Takes about
+ * budget_seconds (0.1 to 86400); sizes the budget cannot reach keep the
+ * rule's choice. Writes the wisdom file to path: NULL or "" for the
+ * per-user cache, an existing directory for the machine's file in it, else
+ * that file; the result is in use by this process at once. verbose != 0
+ * prints a line per size and thread count on stderr. written (NULL or at
+ * least 4096 bytes) receives the path of the file written. */
+int hpcffi_tune(double budget_seconds, const int64_t *sizes, int64_t nsizes, const char *path, int verbose,
+                char *written, size_t size);
+/* Looks for wisdom again: path NULL repeats the search described above,
+ * else loads that file. *accepted = 1 if wisdom is now in use, 0 if the file
+ * was missing, damaged or for another machine or version (the rule is used;
+ * hpcffi_wisdom_info gives the note). */
+int hpcffi_wisdom_load(const char *path, int *accepted);
+/* *in_use = 1 and path = the file in use, or *in_use = 0 and path = the
+ * per-user file the library looks for; note = why the last file looked at
+ * was ignored ("" if none). Buffers of path_size and note_size bytes
+ * (4096 is enough for both); HPCFFI_ERR_BUFFER_TOO_SMALL if shorter. */
+int hpcffi_wisdom_info(int *in_use, char *path, size_t path_size, char *note, size_t note_size);
+/* What hpcffi_heat_evolve_steps would run now for nsteps steps of an
+ * nx x ny field on the library's thread count: *path "plain", "streaming"
+ * or "blocked", *isa the variant (static strings), the blocking depth and
+ * strip width (0 unless blocked), *from_wisdom = 1 if a wisdom entry
+ * decided it. Environment overrides (HPCFFI_ISA, HPCFFI_HEAT_*) apply. */
+int hpcffi_heat_choice(int64_t nx, int64_t ny, int64_t nsteps, const char **path, const char **isa,
+                       int *depth, int *strip_width, int *from_wisdom);
+
 /* ---- MPI (return HPCFFI_ERR_UNSUPPORTED when built without MPI) ----------- */
 /* A communicator crosses this ABI as its Fortran handle (MPI_Fint, an int in
  * every MPI): MPI_Comm_c2f(comm) in C, comm.py2f() in mpi4py. MPI must be

@@ -18,6 +18,7 @@ from .errors import (AliasingError, ArrayLayoutError, ArrayShapeError, ArrayType
                      VersionMismatchError)
 from .fibonacci import MAX_U64_INDEX, fib, fib_exact, fib_mod, fib_sequence, fibo_step
 from .heat import evolve, evolve_steps, max_stable_dt, mean
+from .tuning import heat_choice, load_wisdom, tune, wisdom_info
 
 __all__ = [
     "__version__", "mode", "ffi", "lib",
@@ -25,6 +26,7 @@ __all__ = [
     "set_num_threads", "get_num_threads", "num_threads", "add",
     "MAX_U64_INDEX", "fibo_step", "fib", "fib_sequence", "fib_mod", "fib_exact",
     "max_stable_dt", "evolve", "evolve_steps", "mean",
+    "tune", "load_wisdom", "wisdom_info", "heat_choice",
     "Error", "NullPointerError", "InvalidArgumentError", "UnstableTimeStepError", "ResultOverflowError",
     "BufferTooSmallError", "UnsupportedError", "OutOfMemoryError", "MPIError", "AliasingError", "InternalError",
     "ArrayTypeError", "ArrayShapeError", "ArrayLayoutError", "ReadOnlyArrayError", "VersionMismatchError",

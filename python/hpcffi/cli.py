@@ -1,4 +1,4 @@
-"""The command-line interface: ``python -m hpcffi {demo,fib,heat,kernel} ...``.
+"""The command-line interface: ``python -m hpcffi {demo,fib,heat,kernel,tune} ...``.
 
 Exit codes (every command):
 
@@ -332,6 +332,57 @@ def _add_kernel_parser(commands):
 
 
 # ---------------------------------------------------------------------------
+# tune: the heat kernels timed on this machine, the wisdom file written
+# ---------------------------------------------------------------------------
+def _sizes(text):
+    try:
+        sizes = [int(part, 10) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not sizes or any(n < 16 or n > 32768 for n in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be in [16, 32768], got {text}")
+    return sizes
+
+
+_sizes.__name__ = "sizes"
+
+
+def _cmd_tune(args, parser):
+    from . import tuning
+
+    if not args.budget <= 86400:
+        parser.error(f"argument --budget: at most 86400 seconds, got {args.budget}")
+    path = tuning.tune(args.budget, sizes=args.sizes, output=args.output, verbose=not args.quiet)
+    _out(f"wrote {path}")
+    return EXIT_OK
+
+
+def _tune_parser(commands):
+    from .tuning import DEFAULT_BUDGET
+
+    tune = commands.add_parser(
+        "tune", formatter_class=_Formatter,
+        help="time the heat kernels on this machine and write the wisdom file 'auto' reads",
+        description="Time the heat kernels' configurations (plain or blocked path, ISA variant, blocking depth "
+                    "and strip width) for fields in each cache regime at 1 thread and at the library's thread "
+                    "count (OMP_NUM_THREADS), sustained rounds after a warm-up, within about --budget seconds, "
+                    "and write the choices as a wisdom file keyed by CPU model, cache sizes, thread count and "
+                    "hpcffi version. Every later run on this machine (C++, Python, MPI) reads it; results are "
+                    "bitwise identical whatever is chosen.\n\n"
+                    "Default --output: the per-user cache ($XDG_CACHE_HOME/hpcffi, else ~/.cache/hpcffi). A "
+                    "site installation may write it next to the library: --output <prefix>/share/hpcffi/wisdom "
+                    "(an existing directory gets the machine's file name).")
+    tune.add_argument("--budget", metavar="SECONDS", type=_positive_float, default=DEFAULT_BUDGET,
+                      help="about how long to spend (at least 0.1)")
+    tune.add_argument("--output", metavar="PATH", help="a file or an existing directory [default: per-user cache]")
+    tune.add_argument("--sizes", metavar="N,N,...", type=_sizes,
+                      help="n of the n x n fields to tune [default: one per cache regime]")
+    tune.add_argument("--quiet", action="store_true", help="no line per size and thread count")
+    tune.set_defaults(handler=_cmd_tune)
+    return tune
+
+
+# ---------------------------------------------------------------------------
 # the parser
 # ---------------------------------------------------------------------------
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -360,7 +411,7 @@ def build_parser():
                "Run 'python -m hpcffi <command> --help' for each command.",
         formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=f"hpcffi {VERSION}")
-    commands = parser.add_subparsers(dest="command", metavar="{demo,fib,heat,kernel}")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,fib,heat,kernel,tune}")
     commands.required = True
 
     demo = commands.add_parser(
@@ -432,7 +483,8 @@ def build_parser():
     heat.add_argument("--quiet", action="store_true", help="no header or progress lines")
     heat.set_defaults(handler=_cmd_heat)
     kernel = _add_kernel_parser(commands)
-    return parser, {"demo": demo, "fib": fib, "heat": heat, "kernel": kernel}
+    tune = _tune_parser(commands)
+    return parser, {"demo": demo, "fib": fib, "heat": heat, "kernel": kernel, "tune": tune}
 
 
 def main(argv=None):

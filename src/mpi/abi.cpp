@@ -11,6 +11,7 @@
 
 #include "heat_isa.hpp"
 #include "heat_params.hpp"
+#include "heat_wisdom.hpp"
 #include "mpi/environment.hpp"
 #include "mpi/fib_mpi.hpp"
 #include "mpi/heat_field.hpp"
@@ -175,9 +176,12 @@ extern "C" int hpcffi_heat_mpi_evolve_steps(hpcffi_heat_mpi *handle, int64_t nst
         [&] {
             if (nsteps < 0) fail(HPCFFI_ERR_INVALID_ARGUMENT, "nsteps must be >= 0, got " + std::to_string(nsteps));
             mpi::require_funneled();
-            // Each rank may run another variant (all give the same bits);
-            // a bad HPCFFI_ISA on any rank fails the call on all.
-            kernels = &heat::kernels();
+            // Each rank may run another variant (all give the same bits):
+            // the one its wisdom file chose for a field of its block's size,
+            // as a serial call would (heat_wisdom.hpp). A bad HPCFFI_ISA on
+            // any rank fails the call on all.
+            const mpi::Decomposition &d = handle->field.decomposition();
+            kernels = heat::choose(d.rows.length, d.cols.length, nsteps, hpcffi::kernel_threads()).kernels;
         },
         [&] { handle->field.evolve(*kernels, nsteps, depth, hpcffi::kernel_threads(), comp, comm); });
     if (status != HPCFFI_OK) return status;
