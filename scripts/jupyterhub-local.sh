@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # jupyterhub-local.sh -- a JupyterHub on 127.0.0.1 whose users' servers are Slurm jobs.
 #
-#   scripts/jupyterhub-local.sh start  [options]   write the config into DIR, start hub + proxy, wait until up
+#   scripts/jupyterhub-local.sh start  [options]   wipe DIR, write the config there, start hub + proxy, wait until up
 #   scripts/jupyterhub-local.sh stop   [options]   stop hub and proxy by PID, cancel this hub's jobs, reap strays
 #   scripts/jupyterhub-local.sh status [options]   say what of this hub runs (exit 3 when nothing)
 #
@@ -85,6 +85,10 @@ done
 
 mkdir -p -- "$(dirname -- "$dir")" 2>/dev/null || true
 dir=$(realpath -m -- "$dir")
+# stop/status: the port this hub was started with (its job name depends on it).
+if [[ $action != start && -r $dir/settings.json ]]; then
+  port=$(sed -n 's/^ *"port": \([0-9]*\).*/\1/p' "$dir/settings.json")
+fi
 marker="HPCFFI_HUB_LOCAL_DIR=$dir"
 job_name="jupyterhub-local-$port"
 
@@ -206,6 +210,10 @@ do_start() {
   fi
   lmod_init=${LMOD_PKG:-/usr/share/lmod/lmod}/init/bash
 
+  # start wipes DIR: only a former hub's folder (its config is there) or an empty one.
+  if [[ -d $dir && -n $(ls -A -- "$dir") && ! -f $dir/jupyterhub_config.py ]]; then
+    die "--dir $dir is not empty and not a former hub's state folder: refusing to wipe it"
+  fi
   rm -rf -- "$dir"
   mkdir -p -- "$dir"/{run,log,hub,users,jupyter-config/labconfig}
   chmod 755 "$dir" "$dir/users"          # the users' jobs reach their folders below it

@@ -118,6 +118,9 @@ def test_login_starts_a_server_job_on_a_compute_host(browser, state):
     job_id, job_state, node = jobs[0]
     assert job_state == "RUNNING" and node in compute_hosts(), jobs
     state["job"] = job_id
+    # The server (JupyterLab in the job) listens on the loopback too, like the hub.
+    server = [address for pid in marked_pids(pwd.getpwnam(USER).pw_uid) for address in listening(pid)]
+    assert server and {host for host, _ in server} == {"127.0.0.1"}, server
     # The server is the user's: the job's processes run under the user's uid.
     out = subprocess.run(["squeue", "-h", "-j", job_id, "-o", "%u"], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == USER
