@@ -32,6 +32,8 @@ case ${1:-} in
 source "$HPCFFI_TEST_SOURCE_DIR/scripts/hpcffi-env.sh" "$HPCFFI_TEST_BUILD_DIR"
 export JUPYTER_PATH="$HPCFFI_TEST_BUILD_DIR/share/jupyter\${JUPYTER_PATH:+:\$JUPYTER_PATH}"
 ENV
+    # A run that was killed leaves its hub behind: stop that one first (by its pid file).
+    [[ ! -d $HPCFFI_HUB_DIR ]] || bash "$hub" stop --dir "$HPCFFI_HUB_DIR" --port "$HPCFFI_HUB_PORT"
     exec bash "$hub" start --dir "$HPCFFI_HUB_DIR" --port "$HPCFFI_HUB_PORT" --users "$HPCFFI_HUB_USERS" \
       --password-file "$HPCFFI_HUB_PASSWORD_FILE" --server-env "$server_env" ${HPCFFI_HUB_EXECHOST:+--exechost "$HPCFFI_HUB_EXECHOST"}
     ;;

@@ -76,7 +76,12 @@ def logged_in_session(user):
 @pytest.fixture(scope="module")
 def browser():
     options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,1000"):
+    # The browser's profile in the build tree (TMPDIR and XDG_* point there too: ctest), never in
+    # /tmp or $HOME, so a run leaves nothing behind.
+    profile = OUTPUT.parent / "browser-profile"
+    shutil.rmtree(profile, ignore_errors=True)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,1000",
+                 f"--user-data-dir={profile}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     yield driver
@@ -119,7 +124,9 @@ def test_login_starts_a_server_job_on_a_compute_host(browser, state):
     assert job_state == "RUNNING" and node in compute_hosts(), jobs
     state["job"] = job_id
     # The server (JupyterLab in the job) listens on the loopback too, like the hub.
-    server = [address for pid in marked_pids(pwd.getpwnam(USER).pw_uid) for address in listening(pid)]
+    # (srun's own I/O ports, on all addresses, are Slurm's: they do not count.)
+    server = [address for pid in marked_pids(pwd.getpwnam(USER).pw_uid)
+              if Path(f"/proc/{pid}/comm").read_text().strip() != "srun" for address in listening(pid)]
     assert server and {host for host, _ in server} == {"127.0.0.1"}, server
     # The server is the user's: the job's processes run under the user's uid.
     out = subprocess.run(["squeue", "-h", "-j", job_id, "-o", "%u"], check=True, capture_output=True, text=True)
@@ -177,8 +184,15 @@ def test_another_user_gets_403_on_the_server(state):
 def test_stopping_the_server_ends_its_job(browser, state):
     assert "job" in state, "no server"
     browser.get(f"{BASE}/hub/home")
-    WebDriverWait(browser, WAIT).until(EC.element_to_be_clickable((By.ID, "stop"))).click()
-    WebDriverWait(browser, WAIT).until(EC.element_to_be_clickable((By.ID, "start")))
+    wait = WebDriverWait(browser, WAIT)
+    stop = wait.until(EC.element_to_be_clickable((By.ID, "stop")))
+    # The button works once the page's script (home.js, loaded by require.js) has bound its
+    # click handler; a click before that does nothing.
+    wait.until(lambda d: d.execute_script(
+        "return !!(window.jQuery && jQuery._data(arguments[0], 'events'))", stop))
+    stop.click()
+    # home.js relabels the start button once the hub has stopped the server (DELETE returned).
+    wait.until(lambda d: d.find_element(By.ID, "start").text.strip() == "Start My Server")
     deadline = time.monotonic() + WAIT
     while squeue(USER) and time.monotonic() < deadline:
         time.sleep(0.5)
