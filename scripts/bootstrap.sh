@@ -16,15 +16,25 @@
 # from Debian's python3 WITHOUT the system site-packages, so their many
 # dependencies (ReFrame's polars, jsonschema, ...) never mix with the
 # project venv's NumPy/cffi/mpi4py.
+#
+# A third, .venv-jupyter (HPCFFI_JUPYTER_VENV), is the web side of
+# scripts/jupyterhub-local.sh: JupyterHub 4.1, batchspawner 1.3.0, the
+# pure-Python configurable-http-proxy (no Node), JupyterLab 4 and jupytext (the
+# lesson's .py notebooks open as notebooks). Also without the system
+# site-packages: Debian's ipykernel/mpi4py in .venv stay as they are; the
+# hpcffi kernel itself runs the project's interpreter through its kernelspec.
+# Debian's chromium, chromium-driver and python3-selenium drive it in the
+# `jupyter` tests.
 set -euo pipefail
 
 project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv_dir=${HPCFFI_VENV:-$project_dir/.venv}
 tools_venv_dir=${HPCFFI_TOOLS_VENV:-$project_dir/.venv-tools}
+jupyter_venv_dir=${HPCFFI_JUPYTER_VENV:-$project_dir/.venv-jupyter}
 check_only=0
 case "${1:-}" in
   --check) check_only=1 ;;
-  -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "bootstrap.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 esac
@@ -41,8 +51,8 @@ debian_packages=(
   slurmctld slurmd slurm-client munge
   lmod
   tcl8.6                                      # Environment Modules 5's modulecmd.tcl (the tree below)
-  python3-ipykernel python3-jupyter-client    # the Jupyter kernel hpcffi (Debian's, beside mpi4py/h5py)
   jupyter-core jupyter-client                 # `jupyter kernelspec list` (tests/modules)
+  chromium chromium-driver python3-selenium   # the jupyter label: a real browser, headless
 )
 # myst-nb 0.17 is the last release for Debian's Sphinx 5.3 and myst-parser 0.18
 # (1.x needs newer ones); jupytext reads the lesson's py:percent notebooks. Both
@@ -52,6 +62,8 @@ debian_packages=(
 # Debian's mpi4py, ipykernel and jupyter_client.
 python_packages=(pytest hypothesis "myst-nb==0.17.2" "jupytext>=1.14" "ipyparallel==9.2.0")
 tools_packages=("build>=1" "scikit-build-core>=0.10" "reframe-hpc>=4.7,<5" "easybuild>=5,<6")
+# batchspawner 1.3.0 is tested against JupyterHub 4.x.
+jupyter_packages=("jupyterhub>=4.1,<4.2" "batchspawner==1.3.0" "configurable-http-proxy>=0.4" "jupyterlab>=4,<5" "jupytext>=1.16")
 
 missing=()
 for package in "${debian_packages[@]}"; do
@@ -131,6 +143,22 @@ if [[ $(cat "$envmodules_stamp" 2>/dev/null) != "$envmodules_dir" ]]; then
   fi
 else
   echo "bootstrap: Environment Modules tree present ($envmodules_dir)"
+fi
+
+jupyter_python=$jupyter_venv_dir/bin/python
+if ! "$jupyter_python" - 2>/dev/null <<'PY'
+import importlib.metadata as m, shutil, sys, os
+assert m.version("jupyterhub").startswith("4.1.") and m.version("batchspawner") == "1.3.0"
+assert m.version("jupyterlab").startswith("4.") and m.version("jupytext")
+assert os.access(os.path.join(os.path.dirname(sys.executable), "configurable-http-proxy"), os.X_OK)
+PY
+then
+  if ((check_only)); then echo "bootstrap: no jupyter venv with ${jupyter_packages[*]} at $jupyter_venv_dir"; exit 0; fi
+  echo "bootstrap: creating jupyter venv $jupyter_venv_dir"
+  [[ -x $jupyter_python ]] || /usr/bin/python3 -m venv "$jupyter_venv_dir"
+  "$jupyter_python" -m pip install --quiet --disable-pip-version-check "${jupyter_packages[@]}"
+else
+  echo "bootstrap: jupyter venv present ($jupyter_venv_dir)"
 fi
 
 # The library and mpi4py must speak the same MPI: Debian's mpi4py is built
