@@ -150,7 +150,8 @@ def run_the_evolve_notebook(browser):
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Notebook .jp-Cell")))
     kernel = wait.until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar .jp-Toolbar-kernelName")))
-    wait.until(lambda d: kernel.text.strip() == "Python (hpcffi)")
+    # The kernelspec's display name, "Python (hpcffi <version>)" (jupyter/kernel.json.in).
+    wait.until(lambda d: re.fullmatch(r"Python \(hpcffi \d+\.\d+\.\d+\)", kernel.text.strip()))
     # Run > Run All Cells, as a user does.
     wait.until(EC.element_to_be_clickable((By.XPATH, "//div[contains(@class,'lm-MenuBar-itemLabel') and text()='Run']"))).click()
     wait.until(EC.element_to_be_clickable((By.XPATH, "//li[contains(@class,'lm-Menu-item')]"
