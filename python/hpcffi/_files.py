@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 __all__ = ["fsync_path", "fsync_directory", "atomic_write", "temporary_path", "create_temporary",
-           "release_temporary", "remove_stale_temporaries", "reserve_space", "is_disk_full", "disk_full_error",
+           "release_temporary", "remove_stale_temporaries", "reserve_space", "reserve_blocks",
+           "release_blocks_beyond_end", "is_disk_full", "disk_full_error",
            "check_free_space"]
 
 #: The locked byte of a temporary (far beyond any data a writer puts there).
@@ -136,6 +137,48 @@ def reserve_space(folder, size: int) -> int | None:
             raise
         return None
     return descriptor
+
+
+_FALLOC_FL_KEEP_SIZE = 0x01
+_FALLOC_FL_PUNCH_HOLE = 0x02
+
+
+def _fallocate(descriptor: int, mode: int, offset: int, length: int) -> None:
+    """Linux fallocate(2) (os.posix_fallocate has no mode; glibc's fallback would write zeros)."""
+    import ctypes  # noqa: PLC0415
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    function = libc.fallocate
+    function.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+    if function(descriptor, mode, offset, length) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def reserve_blocks(descriptor: int, size: int) -> bool:
+    """Allocate the first ``size`` bytes of an open file's blocks without changing its length.
+
+    Writes into that range (libhdf5's, MPI-IO's) then cannot meet ENOSPC. Raises
+    ENOSPC/EDQUOT when the room is not there; returns False where the file
+    system cannot do it (then nothing is held).
+    """
+    try:
+        _fallocate(descriptor, _FALLOC_FL_KEEP_SIZE, 0, size)
+    except OSError as error:
+        if is_disk_full(error):
+            raise
+        return False
+    return True
+
+
+def release_blocks_beyond_end(descriptor: int, size: int) -> None:
+    """Give back what :func:`reserve_blocks` held beyond the file's final length (best effort)."""
+    end = os.fstat(descriptor).st_size
+    if size > end:
+        try:
+            _fallocate(descriptor, _FALLOC_FL_PUNCH_HOLE | _FALLOC_FL_KEEP_SIZE, end, size - end)
+        except OSError:
+            pass
 
 
 def _mib(size: int) -> str:

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import _hdf5_probe
 from ._files import (check_free_space, create_temporary, disk_full_error, fsync_directory, fsync_path,
-                     is_disk_full, release_temporary, reserve_space)
+                     is_disk_full, release_blocks_beyond_end, release_temporary, reserve_blocks, reserve_space)
 
 __all__ = ["DATASET", "HDF5UnavailableError", "available", "require", "write_field", "describe", "read_block",
            "read_shape", "read_attrs", "write_xdmf"]
@@ -129,14 +129,15 @@ def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = T
 
     def prepare():
         # Refuse before libhdf5 writes anything when the field cannot fit.
-        check_free_space(path, 8 * holder.shape[0] * holder.shape[1] + METADATA_ALLOWANCE + CLOSE_RESERVE)
+        check_free_space(path, _file_bytes(holder) + CLOSE_RESERVE)
         return create_temporary(path)  # rank 0 holds the writer's lock until the rename
 
     created = group.on_root(prepare)
     temporary = group.bcast(created[0] if group.is_root else None)
     published = False
     try:
-        group.agree(_write_temporary, h5py, path, temporary, holder, attrs, data)
+        group.agree(_write_temporary, h5py, path, temporary, created[1] if group.is_root else None, holder, attrs,
+                    data)
 
         def publish():
             if durable:
@@ -152,8 +153,18 @@ def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = T
             release_temporary(temporary, created[1], remove=not published)
 
 
-def _write_temporary(h5py, path, temporary, holder, attrs, data) -> None:
+def _file_bytes(holder) -> int:
+    return 8 * holder.shape[0] * holder.shape[1] + METADATA_ALLOWANCE
+
+
+def _write_temporary(h5py, path, temporary, descriptor, holder, attrs, data) -> None:
     """Write the field into ``temporary`` (collective) and close it, whatever fails.
+
+    First rank 0 allocates the file's blocks (:func:`hpcffi._files.reserve_blocks`
+    on ``descriptor``, its open lock-holding descriptor), so that libhdf5's and
+    MPI-IO's writes cannot meet ENOSPC: parallel HDF5 that meets it on some
+    ranks may leave the others waiting in the close's collectives. Where the
+    file system cannot allocate ahead, what follows still holds for one process.
 
     libhdf5 1.10 must never be left with a file it failed to close: after a
     failed ``H5Fclose`` (its metadata flush hit ENOSPC) the file's id stays
@@ -178,7 +189,16 @@ def _write_temporary(h5py, path, temporary, holder, attrs, data) -> None:
             os.close(reserve)
         raise disk_full_error(path, error) if is_disk_full(error) else error from None
     failure = None
+    size = _file_bytes(holder)
     try:
+        if descriptor is not None:
+            reserve_blocks(descriptor, size)
+    except OSError as error:
+        failure = error
+    failed = any(group.allgather(failure is not None))
+    try:
+        if failed:
+            raise failure or RuntimeError("another rank failed")
         for key, value in attrs.items():  # collective in MPI runs: same values on every rank
             handle.attrs[key] = _attribute(value)
         dataset = handle.create_dataset(DATASET, shape=holder.shape, dtype="<f8")
@@ -211,6 +231,8 @@ def _write_temporary(h5py, path, temporary, holder, attrs, data) -> None:
     except Exception as error:  # noqa: BLE001 (reported below; see the docstring for why it must not happen)
         failure = failure or error
     del handle
+    if descriptor is not None:
+        release_blocks_beyond_end(descriptor, size)
     if failure is not None:
         if is_disk_full(failure):
             raise disk_full_error(path, failure) from None
