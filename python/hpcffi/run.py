@@ -224,6 +224,34 @@ def _shape(config: HeatConfig, group: Group):
     return shape, source
 
 
+#: float64 copies of the field (or of its block) a process holds: the field and the kernel's scratch
+#: (the NumPy and Python references make temporaries too).
+_COPIES = {"numpy": 4, "python": 3}
+
+
+def _check_memory(config: HeatConfig, shape, group: Group) -> None:
+    """Refuse a field this host cannot hold, before anything is allocated (the same message on every path).
+
+    Each process holds its block and the kernel's scratch; a text input is
+    also read whole by rank 0. The ranks of one host share its memory.
+    """
+    import socket  # noqa: PLC0415
+
+    nx, ny = shape
+    hosts = group.allgather(socket.gethostname())
+    here = hosts.count(hosts[group.rank])
+    copies = _COPIES.get(config.backend, 2)
+    needed = 8 * nx * ny * copies * here // group.size
+    if config.input is not None and not fieldio.reads_per_block(config.input) and group.is_root:
+        needed += 8 * nx * ny
+    try:
+        fieldio.check_fits_in_memory(config.input, shape, needed=needed)
+    except fieldio.FieldFormatError:
+        raise
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
@@ -310,6 +338,7 @@ def run(config: HeatConfig, comm=None, *, stop=None, until: int | None = None,
     dt = config.time_step()
     physics = Physics(config.a, dt, config.dx, config.dy)
     shape, source = _shape(config, group)
+    group.agree(_check_memory, config, shape, group)
     # Every rank must take the same decision (a rank writing HDF5 collectively
     # while another does not would hang), so it is taken from all ranks' answers.
     hdf5_everywhere = all(group.allgather(hdf5io.available(group.parallel)))
