@@ -15,7 +15,9 @@ call; the field is distributed and no rank holds more than its block::
 
 :func:`run` makes the initial field (the built-in bottle, or an input file read
 block by block), resumes from ``config.checkpoint`` if that file exists
-(validated: same parameters and initial field), advances in chunks, writes
+(validated: same parameters and initial field), removes the temporary files
+that a killed earlier run left next to its outputs and checkpoint (only those
+whose writer is provably gone: :mod:`hpcffi._files`), advances in chunks, writes
 images (``heat_<step>.png``, drawn from a reduced field), HDF5 snapshots and
 checkpoints on schedule, and at the end the final field ``final.h5`` (with
 ``heat.xmf`` for ParaView/VisIt), the final checkpoint and image. It prints a
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -54,6 +57,7 @@ import numpy as np
 from . import checkpoint as ckpt
 from . import fieldio, fingerprint, hdf5io, images
 from ._collective import Group
+from ._files import remove_stale_temporaries
 from .fields import BACKENDS, LIBRARY_BACKENDS, LocalField, MPIField, Physics, max_stable_dt
 
 __all__ = ["HeatConfig", "RunResult", "ConfigError", "StopRequest", "run", "signal_name", "FINAL_NAME", "XDMF_NAME",
@@ -388,6 +392,10 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
             checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
 
     group.on_root(make_folders)
+    removed = group.on_root(_remove_stale_temporaries, output_dir, checkpoint_path)
+    if say and removed:
+        for path in removed:
+            say(f"removed {path}: a temporary file of an earlier run that was killed while writing")
 
     threads = _threads_text(config.backend)
     if group.parallel:
@@ -479,6 +487,17 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
         say(f"figure of merit: {rate:.1f} Mpts/s")
     return RunResult("finished", step, config.steps, mean=mean, mpts_per_second=rate, resumed_from=resumed_from,
                      outputs=outputs)
+
+
+_OUTPUT_NAME = re.compile(r"^(final\.h5|final\.npy|heat\.xmf|heat_\d{6,}\.png|field_\d{6,}\.h5)$")
+
+
+def _remove_stale_temporaries(output_dir: Path, checkpoint_path: Path | None) -> list:
+    """Temporaries of this run's files left by a killed writer (see hpcffi._files): removed, never a live one's."""
+    removed = remove_stale_temporaries(output_dir, _OUTPUT_NAME.match)
+    if checkpoint_path is not None:
+        removed += remove_stale_temporaries(checkpoint_path.parent, lambda name: name == checkpoint_path.name)
+    return removed
 
 
 def _write_final(holder, group, output_dir, params, step, final_format):
