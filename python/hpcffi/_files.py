@@ -10,9 +10,10 @@ permissions (0666 minus the umask), not mkstemp's 0600.
 Temporaries and their writers
 -----------------------------
 A temporary is named ``.<target name>.<host>.<pid>.<8 hex digits>.tmp`` and
-its writer holds a POSIX write lock (``fcntl``) on one byte far beyond any
-data (offset 2**62: HDF5 and MPI-IO never touch it, and their own locks never
-meet it) from creation until the rename. A process killed while writing
+its writer holds a write lock (``fcntl``, an open-file-description lock where
+Linux has them) on one byte far beyond any data (offset 2**62: HDF5 and MPI-IO
+never touch it, and their own locks never meet it) from creation until the
+rename. A process killed while writing
 (SIGKILL, a node failure) leaves its temporary behind;
 :func:`remove_stale_temporaries` removes those of given targets, and only
 those whose writer is provably gone: the lock can be taken (the kernel, or a
@@ -36,6 +37,7 @@ import os
 import re
 import secrets
 import socket
+import struct
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -194,15 +196,26 @@ def temporary_path(path) -> Path:
     return path.parent / f".{path.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
 
 
-def _lock(descriptor: int, blocking: bool = False) -> None:
-    fcntl.lockf(descriptor, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB), 1, LOCK_OFFSET, os.SEEK_SET)
+def _lock(descriptor: int) -> None:
+    """Take the write lock on the byte at LOCK_OFFSET without waiting (OSError EAGAIN/EACCES if held).
+
+    An open-file-description lock (F_OFD_SETLK, Linux >= 3.15) where there is
+    one: it belongs to this descriptor, so libhdf5 or MPI-IO opening and
+    closing the same file in this process does not drop it, as it would a
+    classic POSIX lock. It conflicts with both kinds held by others.
+    """
+    command = getattr(fcntl, "F_OFD_SETLK", None)
+    if command is None:
+        fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, LOCK_OFFSET, os.SEEK_SET)
+        return
+    # struct flock: l_type, l_whence, l_start, l_len, l_pid (0 for OFD locks), native layout.
+    fcntl.fcntl(descriptor, command, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, LOCK_OFFSET, 1, 0))
 
 
 def create_temporary(path) -> tuple[Path, int]:
     """Create and lock a new temporary for ``path``; returns its path and the descriptor that holds the lock.
 
-    Keep the descriptor open while the temporary is written (closing any
-    descriptor of the file in this process drops the lock), then
+    Keep the descriptor open while the temporary is written, then
     :func:`release_temporary`.
     """
     while True:
@@ -262,7 +275,7 @@ def _writer_gone(temporary: Path, host: str, pid: int) -> bool:
             return False  # a live writer holds it
         # No lock support: only a writer of this host, with a dead pid, is provably gone.
         return host == socket.gethostname() and pid != os.getpid()
-    os.close(descriptor)  # (also drops the lock just taken: this process holds no other descriptor of it)
+    os.close(descriptor)  # (drops the lock just taken)
     return True
 
 
@@ -321,7 +334,7 @@ def atomic_write(path, write: Callable[[BinaryIO], object], *, durable: bool = T
     temporary, descriptor = create_temporary(path)
     failed = True
     try:
-        # closefd=False: closing any descriptor of the file would drop the writer's lock.
+        # closefd=False: this descriptor holds the writer's lock until the rename.
         with os.fdopen(descriptor, "wb", closefd=False) as handle:
             write(handle)
             if durable:

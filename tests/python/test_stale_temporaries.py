@@ -97,3 +97,24 @@ def test_a_live_writer_on_this_host_is_known_by_its_pid(tmp_path):
         live.wait()
     assert _files.remove_stale_temporaries(tmp_path, lambda target: target == "final.h5") == \
         [tmp_path / f".{name}.tmp"]
+
+
+def test_the_writers_lock_survives_libhdf5_opening_and_closing_the_file(tmp_path):
+    """libhdf5 opens the temporary itself: a classic POSIX lock would be dropped then; the writer's is not."""
+    import h5py
+
+    temporary, descriptor = _files.create_temporary(tmp_path / "final.h5")
+    try:
+        with h5py.File(temporary, "w") as handle:
+            handle["field"] = [[1.0]]
+        probe = [sys.executable, "-c", "import sys; from hpcffi import _files; "
+                 "print(_files.remove_stale_temporaries(sys.argv[1], lambda name: name == 'final.h5'))", str(tmp_path)]
+        # Another process on another host would see only the lock: pretend the name says so.
+        foreign = tmp_path / f".final.h5.elsewhere.1.{temporary.name.split('.')[-2]}.tmp"
+        os.rename(temporary, foreign)
+        assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "[]"
+        assert foreign.exists()
+    finally:
+        os.close(descriptor)
+    removed = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+    assert removed == f"[PosixPath('{foreign}')]"
