@@ -16,6 +16,9 @@
 # from Debian's python3 WITHOUT the system site-packages, so their many
 # dependencies (ReFrame's polars, jsonschema, ...) never mix with the
 # project venv's NumPy/cffi/mpi4py.
+#
+# A wheelhouse, .wheelhouse (HPCFFI_WHEELHOUSE), holds the wheels the packaging
+# tests install into their fresh venvs, so those tests never use the network.
 set -euo pipefail
 
 project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -86,6 +89,19 @@ if ! "$tools_python" -c 'import build, scikit_build_core, reframe, easybuild.fra
   [[ -x $tools_python ]] || /usr/bin/python3 -m venv "$tools_venv_dir"
   # --use-pep517: the easybuild packages have no pyproject.toml.
   "$tools_python" -m pip install --quiet --disable-pip-version-check --use-pep517 "${tools_packages[@]}"
+fi
+
+# Wheels that the packaging tests install into their fresh venvs with pip
+# --no-index --find-links: fetched here, at set-up, so no test asks the
+# package index mid-run (a slow or failing index made packaging.pip_options flaky).
+wheelhouse=${HPCFFI_WHEELHOUSE:-$project_dir/.wheelhouse}
+wheelhouse_packages=("scikit-build-core>=0.10" "pytest>=7" "hypothesis>=6")
+if ! "$venv_python" -m pip download --quiet --disable-pip-version-check --no-index --find-links "$wheelhouse" \
+       --dest "$wheelhouse" "${wheelhouse_packages[@]}" >/dev/null 2>&1; then
+  if ((check_only)); then echo "bootstrap: the wheelhouse $wheelhouse lacks ${wheelhouse_packages[*]}"; exit 0; fi
+  echo "bootstrap: filling the wheelhouse $wheelhouse"
+  "$venv_python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --dest "$wheelhouse" \
+    "${wheelhouse_packages[@]}"
 fi
 
 # The library and mpi4py must speak the same MPI: Debian's mpi4py is built
