@@ -224,8 +224,10 @@ def create_temporary(path) -> tuple[Path, int]:
             descriptor = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666 & ~_umask())
         except FileExistsError:  # pragma: no cover (8 random hex digits, same pid)
             continue
-        except OSError as error:
-            raise disk_full_error(path, error) if is_disk_full(error) else error
+        except OSError as error:  # named by the target: the temporary's name means nothing to a user
+            if is_disk_full(error):
+                raise disk_full_error(path, error) from None
+            raise OSError(error.errno, error.strerror, os.fspath(path)) from None
         try:
             _lock(descriptor)
         except OSError as error:
