@@ -258,7 +258,7 @@ class Faults:
             run.kill_group()
         killed = code == -signal.SIGKILL if path == "serial" else code not in (0, "hang")
         complete, state = self.checkpoint_complete(ckpt)
-        ok, detail, resumed = self.resume_and_check(path, nx, steps, out, ckpt, ["--checkpoint-every", "1"])
+        ok, detail, resumed = self.resume_and_check(path, nx, steps, out, ckpt)  # (checkpoints: not part of it)
         where = "during a checkpoint write" if during else "between writes"
         self.record("SIGKILL", path, code, killed and complete and ok,
                     f"seed {trial_seed}: killed {where} after write {writes}; {state}; {detail}", resumed)
