@@ -63,6 +63,7 @@ class Run:
 
     def __init__(self, launcher, argv, env):
         self.lines = []
+        self.arrivals = []
         self.started = time.monotonic()
         self.process = subprocess.Popen(launcher + ["-m", "hpcffi", "heat", *argv], stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
@@ -74,7 +75,14 @@ class Run:
     def _read(self, stream, tag):
         for line in stream:
             self.lines.append((tag, line.rstrip("\n")))
+            self.arrivals.append((time.monotonic(), line))
         stream.close()
+
+    def seconds_between(self, first, last):
+        """Seconds from the first line holding ``first`` to the first holding ``last``."""
+        start = next(t for t, line in self.arrivals if first in line)
+        end = next(t for t, line in self.arrivals if last in line)
+        return end - start
 
     def saw(self, text):
         return any(text in line for _, line in list(self.lines))
@@ -111,6 +119,7 @@ class Run:
         """The whole session (mpiexec and its ranks): after a trial, nothing of it may live on."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 def final_field(folder):
@@ -339,7 +348,11 @@ class Faults:
                 if os.geteuid() == 0:  # root writes through chmod: a read-only bind mount stops it
                     subprocess.run(["mount", "--bind", out, out], check=True)
                     bound = True
-                    subprocess.run(["mount", "-o", "remount,ro,bind", out], check=True)
+                    # The kernel refuses (EBUSY) while a file is open for writing through the new
+                    # mount: try again at the next moment the run has none open.
+                    while subprocess.run(["mount", "-o", "remount,ro,bind", out], stderr=subprocess.DEVNULL,
+                                         check=False).returncode != 0 and run.process.poll() is None:
+                        time.sleep(0.001)
                 else:
                     os.chmod(out, 0o555)
             else:
@@ -347,8 +360,8 @@ class Faults:
             code = run.wait()
         finally:
             run.kill_group()
-            if bound:
-                subprocess.run(["umount", out], check=False)
+            if bound and subprocess.run(["umount", out], check=False).returncode != 0:
+                subprocess.run(["umount", "-l", out], check=False)
             if kind == "read-only" and os.path.isdir(out):
                 os.chmod(out, 0o755)
         names = ["Read-only file system", "Permission denied"] if kind == "read-only" else ["No such file"]
@@ -429,10 +442,18 @@ def main(argv=None):
     faults = Faults(args)
     print(f"faults: seed {args.seed} (repeat with --seed {args.seed}), field {args.nx} x {args.nx}, {args.steps} steps,"
           f" paths: serial{', mpi (3 ranks)' if args.mpiexec else ' (no --mpiexec: no MPI path)'}", flush=True)
-    # How long the time loop runs: random moments for signals and folder faults fall inside it.
-    started = time.monotonic()
     faults.reference(args.nx, args.steps)
-    args.loop_seconds = max(0.05, 0.6 * (time.monotonic() - started - 0.5))
+    # How long the time loop of a trial runs (header to last line): random moments for signals and folder
+    # faults fall in its first 70%, so that they land before its end (after the end SIGTERM has its
+    # default action back: see hpcffi.run.StopRequest.finish).
+    folder = os.path.join(args.work, "loop")
+    probe = Run(faults.launcher("serial"), faults.argv("serial", args.nx, args.steps, folder, None,
+                                                      ["--png-every", "5", "--checkpoint-every", "5",
+                                                       "--checkpoint", os.path.join(folder, "k.h5")]), faults.env)
+    if probe.wait() != 0:
+        raise SystemExit(f"faults: the timing run failed: {probe.lines[-5:]}")
+    args.loop_seconds = max(0.02, 0.7 * probe.seconds_between("heat: ", "mean temperature:"))
+    print(f"faults: the time loop of a trial takes {args.loop_seconds / 0.7:.2f} s here", flush=True)
     seconds = faults.run_all()
     text = table(faults, seconds, args)
     print()
