@@ -39,10 +39,18 @@ debian_packages=(
   python3 python3-dev python3-venv python3-cffi python3-numpy python3-mpi4py python3-matplotlib
   python3-h5py-serial python3-h5py-mpi        # HDF5 fields and checkpoints (h5py built for Open MPI)
   python3-sphinx python3-myst-parser          # docs/ (Sphinx 5.3, MyST 0.18): ctest -L docs
+  python3-pexpect                             # a salloc shell driven through a pty: ctest -L multinode
+  python3-ipykernel python3-nbclient python3-nbformat python3-jupyter-client   # the hpcffi kernel, notebooks label
   slurmctld slurmd slurm-client munge
   lmod
+  tcl8.6                                      # Environment Modules 5's modulecmd.tcl (the tree below)
+  python3-ipykernel python3-jupyter-client    # the Jupyter kernel hpcffi (Debian's, beside mpi4py/h5py)
+  jupyter-core jupyter-client                 # `jupyter kernelspec list` (tests/modules)
 )
-python_packages=(pytest hypothesis)
+# myst-nb 0.17 is the last release for Debian's Sphinx 5.3 and myst-parser 0.18
+# (1.x needs newer ones); jupytext reads the lesson's py:percent notebooks. Both
+# leave Debian's ipykernel, nbclient and nbformat in place.
+python_packages=(pytest hypothesis "myst-nb==0.17.2" "jupytext>=1.14")
 tools_packages=("build>=1" "scikit-build-core>=0.10" "reframe-hpc>=4.7,<5" "easybuild>=5,<6")
 
 missing=()
@@ -74,7 +82,7 @@ if [[ ! -x $venv_python ]]; then
   echo "bootstrap: creating venv $venv_dir"
   /usr/bin/python3 -m venv --system-site-packages "$venv_dir"
 fi
-if ! "$venv_python" -c 'import pytest, hypothesis' 2>/dev/null; then
+if ! "$venv_python" -c 'import pytest, hypothesis, myst_nb, jupytext' 2>/dev/null; then
   if ((check_only)); then echo "bootstrap: venv lacks ${python_packages[*]}"; exit 0; fi
   "$venv_python" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi
@@ -98,10 +106,47 @@ wheelhouse=${HPCFFI_WHEELHOUSE:-$project_dir/.wheelhouse}
 wheelhouse_packages=("scikit-build-core>=0.10" "pytest>=7" "hypothesis>=6")
 if ! "$venv_python" -m pip download --quiet --disable-pip-version-check --no-index --find-links "$wheelhouse" \
        --dest "$wheelhouse" "${wheelhouse_packages[@]}" >/dev/null 2>&1; then
-  if ((check_only)); then echo "bootstrap: the wheelhouse $wheelhouse lacks ${wheelhouse_packages[*]}"; exit 0; fi
-  echo "bootstrap: filling the wheelhouse $wheelhouse"
-  "$venv_python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --dest "$wheelhouse" \
-    "${wheelhouse_packages[@]}"
+  if ((check_only)); then
+    echo "bootstrap: the wheelhouse $wheelhouse lacks ${wheelhouse_packages[*]}"
+  else
+    echo "bootstrap: filling the wheelhouse $wheelhouse"
+    "$venv_python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --dest "$wheelhouse" \
+      "${wheelhouse_packages[@]}"
+  fi
+fi
+
+# Environment Modules 5 beside Lmod, for the `modules` tests of the Tcl modulefile.
+# Never `apt-get install environment-modules`: on Debian 12 it conflicts with
+# lmod (installing it REMOVES Lmod and leaves /etc/profile.d/modules.sh). The
+# package is unpacked into a project folder instead and used from there:
+#   eval "$(tclsh8.6 $envmodules_dir/usr/lib/<multiarch>/modulecmd.tcl bash autoinit)"
+# or, with MODULESHOME=$envmodules_dir/usr/share/modules, `source $MODULESHOME/init/bash`
+# (its modulecmd.tcl path is rewritten to the unpacked one below).
+envmodules_dir=${HPCFFI_ENVMODULES_DIR:-$project_dir/.tools/environment-modules}
+envmodules_stamp=$envmodules_dir/.hpcffi-unpacked
+if [[ $(cat "$envmodules_stamp" 2>/dev/null) != "$envmodules_dir" ]]; then
+  if ((check_only)); then
+    echo "bootstrap: no Environment Modules tree at $envmodules_dir"
+  else
+    echo "bootstrap: unpacking Environment Modules (apt-get download environment-modules) into $envmodules_dir"
+    download=$(mktemp -d)
+    # A fresh machine may have no package lists yet (as root: update them once).
+    (cd "$download" && apt-get download -qq environment-modules 2>/dev/null) \
+      || { [[ $(id -u) -eq 0 ]] && apt-get update -qq && (cd "$download" && apt-get download -qq environment-modules 2>/dev/null); } \
+      || { rm -rf -- "$download"; echo "bootstrap: apt-get download environment-modules failed" >&2; exit 1; }
+    rm -rf -- "$envmodules_dir"
+    mkdir -p -- "$envmodules_dir"
+    dpkg-deb -x "$download"/environment-modules_*.deb "$envmodules_dir"
+    rm -rf -- "$download"
+    modulecmd=$(compgen -G "$envmodules_dir/usr/lib/*/modulecmd.tcl" | head -n1)
+    [[ -n $modulecmd ]] || { echo "bootstrap: no modulecmd.tcl in the environment-modules package" >&2; exit 1; }
+    sed -i "s|'/usr/lib/[^']*/modulecmd.tcl'|'$modulecmd'|" "$envmodules_dir/usr/share/modules/init/bash"
+    grep -qF "'$modulecmd'" "$envmodules_dir/usr/share/modules/init/bash" \
+      || { echo "bootstrap: could not point $envmodules_dir/usr/share/modules/init/bash at $modulecmd" >&2; exit 1; }
+    echo "$envmodules_dir" >"$envmodules_stamp"
+  fi
+else
+  echo "bootstrap: Environment Modules tree present ($envmodules_dir)"
 fi
 
 # The library and mpi4py must speak the same MPI: Debian's mpi4py is built

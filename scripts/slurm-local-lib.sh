@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2154  # sourced by slurm-local.sh, which sets dir, conf, nodes, ...
 # slurm-local-lib.sh -- helpers of scripts/slurm-local.sh: processes, checks,
 # configuration. Sourced, not run; the caller sets dir, conf, socket, marker,
-# nodes, cpus, ctld_port, slurmd_port, requeue_hold (see slurm-local.sh).
+# nodes, cpus, ctld_port, slurmd_port, requeue_hold, interactive_step (see
+# slurm-local.sh).
 # The namespaced nodes of a multi-node cluster are in slurm-local-nodes.sh.
 
 # ---- process helpers (PID-based only) -----------------------------------------
@@ -132,7 +133,7 @@ slurmd_pidfile() { if ((nodes == 1)); then echo "$dir/run/slurmd.pid"; else echo
 
 write_config() {
   local hw real_cpus mem cpus_line overrides="" commparams="" node_lines="" n auth partition_nodes
-  local spool pidfile logfile sched="batch_sched_delay=0"
+  local spool pidfile logfile sched="batch_sched_delay=0" interactive=""
   hw=$(slurmd -C 2>/dev/null | head -n1) || die "slurmd -C failed"
   real_cpus=$(sed -n 's/.*\bCPUs=\([0-9]*\).*/\1/p' <<<"$hw")
   mem=$(sed -n 's/.*\bRealMemory=\([0-9]*\).*/\1/p' <<<"$hw")
@@ -160,6 +161,17 @@ write_config() {
       node_lines+="NodeName=$n NodeAddr=$(node_addr "$n") Port=$(node_port "$n") CPUs=$cpus_line RealMemory=$((mem / nodes)) State=UNKNOWN"$'\n'
     done
     partition_nodes="node[1-$nodes]"
+  fi
+  if ((interactive_step)); then
+    # salloc's shell runs as a step on the first allocated node, as at centres
+    # that offer salloc shells. Without it the shell stays on this machine and
+    # `srun --pty bash` holds every CPU of the allocation, so the sruns typed
+    # in it wait silently. Never add --mpi=none here: the step's shell would
+    # carry SLURM_MPI_TYPE=none into every srun and sbatch, and MPI dies ("OMPI
+    # was not built with SLURM's PMI support"). $SHELL is the caller's.
+    interactive="LaunchParameters=use_interactive_step"$'\n'
+    # shellcheck disable=SC2016  # $SHELL is for Slurm to expand, not us
+    interactive+='InteractiveStepOptions="--interactive --preserve-env --pty $SHELL"'
   fi
   local per_node=""
   if ((nodes > 1)); then
@@ -206,6 +218,12 @@ SchedulerParameters=$sched
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$dir/log/jobcomp.txt
+# A job that can never fit (more CPUs, nodes or memory than the partition has)
+# is rejected at submit: "More processors requested than permitted". Without
+# it Slurm accepts it and it pends forever (reason PartitionConfig), and
+# sbatch --wait, a test or a user waits for nothing.
+EnforcePartLimits=ALL
+${interactive}
 ${per_node}
 ${overrides}
 ${node_lines%$'\n'}

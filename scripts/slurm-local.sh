@@ -23,6 +23,16 @@
 #                        AuthInfo cred_expire, the job credential lifetime
 #                        (HPCFFI_SLURM_REQUEUE_HOLD, default: Slurm's 120)
 #   --timeout S          bound on every wait, seconds  (HPCFFI_SLURM_TIMEOUT, default 60)
+#   --interactive-step, --no-interactive-step
+#                        start: whether `salloc` opens its shell on the first allocated
+#                        node (LaunchParameters=use_interactive_step, as centres that
+#                        offer salloc shells configure it) or, with --no-, on the
+#                        submitting machine, Slurm's own default (a site without it: use
+#                        `srun --overlap` there)  (HPCFFI_SLURM_INTERACTIVE_STEP=1|0, default 1)
+#
+# Every start also writes EnforcePartLimits=ALL: a job that can never fit the
+# cluster is rejected at submit ("More processors requested than permitted")
+# instead of pending forever with reason PartitionConfig.
 #
 # For a laptop, a CI container or a test machine: needs root, and refuses to
 # start when `sbatch` already reaches a real cluster. Processes are only ever
@@ -36,7 +46,7 @@ prog=slurm-local.sh
 
 die() { echo "$prog: error: $*" >&2; exit 1; }
 say() { echo "$prog: $*"; }
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 action=${1:-}
 [[ -n $action ]] || { usage >&2; exit 2; }
@@ -59,6 +69,7 @@ slurmd_port=${HPCFFI_SLURMD_PORT:-6818}
 timeout=${HPCFFI_SLURM_TIMEOUT:-60}
 nodes=${HPCFFI_SLURM_NODES:-}
 requeue_hold=${HPCFFI_SLURM_REQUEUE_HOLD:-}
+interactive_step=${HPCFFI_SLURM_INTERACTIVE_STEP:-1}
 while (($#)); do
   case $1 in
     --dir) dir=${2:?--dir needs a value}; shift 2 ;;
@@ -73,6 +84,8 @@ while (($#)); do
     --nodes=*) nodes=${1#*=}; shift ;;
     --requeue-hold) requeue_hold=${2:?--requeue-hold needs a value}; shift 2 ;;
     --requeue-hold=*) requeue_hold=${1#*=}; shift ;;
+    --interactive-step) interactive_step=1; shift ;;
+    --no-interactive-step) interactive_step=0; shift ;;
     --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
     --timeout=*) timeout=${1#*=}; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -86,6 +99,7 @@ done
 [[ -z $nodes || $nodes =~ ^[1-9][0-9]*$ ]] || die "--nodes must be a positive number, got '$nodes'"
 ((${nodes:-1} <= 200)) || die "--nodes: at most 200 (addresses 127.0.0.2..201), got $nodes"
 [[ -z $requeue_hold || $requeue_hold =~ ^[1-9][0-9]*$ ]] || die "--requeue-hold must be a positive number of seconds, got '$requeue_hold'"
+[[ $interactive_step == [01] ]] || die "HPCFFI_SLURM_INTERACTIVE_STEP must be 1 or 0, got '$interactive_step'"
 ((ctld_port != slurmd_port)) || die "slurmctld and slurmd ports must differ (both $ctld_port)"
 
 mkdir -p -- "$(dirname -- "$dir")" 2>/dev/null || true
@@ -158,6 +172,15 @@ do_stop() {
   done
   slurmd=$(xargs <<<"$slurmd")   # trim
   munged=$(pid_from "$dir/run/munged.pid" || true)
+  # The nodes' namespaces, while their slurmds still live to name them: a job's
+  # process that left its step (setsid, nohup &) is no descendant of anything
+  # of ours and carries no marker, but still runs in its node's namespace.
+  local nss="" ns
+  for n in $(node_names); do
+    [[ $n == localhost ]] && continue
+    ns=$(node_ns "$n" || true)
+    [[ -n $ns ]] && nss+=" $ns"
+  done
   if [[ -n $ctld && -f $conf ]]; then
     export SLURM_CONF=$conf
     ids=$(timeout 10 squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ' || true)
@@ -177,7 +200,7 @@ do_stop() {
   for p in $ctld $slurmd; do
     wait_gone 20 "$p" || { say "pid $p did not exit after shutdown: TERM"; kill -TERM "$p" 2>/dev/null || true; }
   done
-  mapfile -t pids < <(our_pids | grep -vx "${munged:-none}" || true)
+  mapfile -t pids < <({ our_pids; for ns in $nss; do pids_in_ns "$ns"; done; } | sort -u | grep -vx "${munged:-none}" || true)
   if ((${#pids[@]})); then
     say "stopping leftover processes of this cluster:"
     for p in "${pids[@]}"; do describe_pid "$p" | sed 's/^/  /'; done
@@ -189,7 +212,7 @@ do_stop() {
     wait_gone 10 "$munged" || kill -KILL "$munged" 2>/dev/null || true
   fi
   rm -f -- "$socket" "$socket.lock"
-  mapfile -t pids < <(our_pids)
+  mapfile -t pids < <({ our_pids; for ns in $nss; do pids_in_ns "$ns"; done; } | sort -u)
   if ((${#pids[@]})); then
     kill -KILL "${pids[@]}" 2>/dev/null || true
     wait_gone 5 "${pids[@]}" || die "processes of this cluster survive SIGKILL: ${pids[*]}"

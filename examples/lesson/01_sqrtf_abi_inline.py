@@ -1,11 +1,27 @@
-"""Step 1 -- ABI in-line: call sqrtf() from the C math library.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (hpcffi)
+#     language: python
+#     name: hpcffi
+# ---
 
-ABI mode means cffi knows nothing but the declarations we give it and opens
-the compiled library at run time (dlopen): no compiler is involved. In-line
-means everything happens in this script, at run time.
+# %% [markdown]
+# # Step 1: `sqrtf`, ABI in-line
+#
+# Call `sqrtf()` from the C math library. **ABI mode** means cffi knows nothing but the
+# declarations we give it and opens the compiled library at run time (`dlopen`): no compiler is
+# involved. **In-line** means everything happens here, at run time.
+#
+# This file is a notebook (open it in Jupyter with the `hpcffi` kernel) and a script
+# (`python 01_sqrtf_abi_inline.py`) at once: the cells are `# %%` comments, the text is comments.
 
-    python 01_sqrtf_abi_inline.py
-"""
+# %%
 import ctypes.util
 import sys
 
@@ -22,8 +38,11 @@ if libm_name is None:
     sys.exit("01_sqrtf_abi_inline.py: the C math library was not found (ctypes.util.find_library('m'))")
 libm = ffi.dlopen(libm_name)
 
-# 3. Call it: cffi converts Python floats to C float and back.
+# %% [markdown]
+# Call it: cffi converts Python floats to C `float` and back. A C `float` has 24 bits of
+# mantissa, so `sqrtf(2)` is the square root of 2 rounded to a `float`, shown here as the Python
+# float (a double) that holds it exactly.
+
+# %%
 print(f"sqrtf(4.0) = {libm.sqrtf(4.0)}")
-# A C float has 24 bits of mantissa: the result is sqrt(2) rounded to float,
-# shown here as the Python float (double) that holds it exactly.
 print(f"sqrtf(2.0) = {libm.sqrtf(2.0)!r}")

@@ -1,9 +1,33 @@
-"""Step 3b -- ABI out-of-line, the user script: import the module of step 3a.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (hpcffi)
+#     language: python
+#     name: hpcffi
+# ---
 
-    python 03_add_abi_outofline_build.py && python 03_add_abi_outofline.py
-"""
-import os
+# %% [markdown]
+# # Step 3: `add`, ABI out-of-line
+#
+# Out-of-line means the declarations are parsed ahead of time, once, by a **build script**
+# (`03_add_abi_outofline_build.py`, beside this file) that saves them as a small Python module,
+# `_add_abi.py`; the user code below imports it and starts faster. `set_source(name, None)` in the
+# build script means ABI: nothing is compiled, the library is still opened with `dlopen`.
+#
+# In a notebook the next cell runs the build script with `!`. As a script, run it yourself first:
+# `python 03_add_abi_outofline_build.py && python 03_add_abi_outofline.py`.
+
+# %%
 import sys
+# !{sys.executable} 03_add_abi_outofline_build.py
+
+# %%
+import os
 
 try:
     from _add_abi import ffi             # written by 03_add_abi_outofline_build.py

@@ -1,15 +1,31 @@
-"""Step 6 -- EXERCISE: print the Fibonacci sequence with the C step hpcffi_fibo.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (hpcffi)
+#     language: python
+#     name: hpcffi
+# ---
 
-The C function is the lesson's `fibo(int *a, int *b)`:
+# %% [markdown]
+# # Step 6, exercise: `fibo`
+#
+# Print the Fibonacci sequence with the C step `hpcffi_fibo`, the lesson's `fibo(int *a, int *b)`:
+#
+# ```c
+# int hpcffi_fibo(int *a, int *b);   /* (a, b) <- (a + b, a); 0 on success */
+# ```
+#
+# In C it takes pointers so that it can change the caller's variables; from Python,
+# `ffi.new("int *", 1)` makes such a variable. Starting from a = 1, b = 0, b walks through F(0),
+# F(1), F(2), ... Fill the gap below so that the loop prints F(0) .. F(n-1). The solution is
+# `06_fibo_solution.py`. As a script: `python 06_fibo_exercise.py [N]` (N numbers, default 10).
 
-    int hpcffi_fibo(int *a, int *b);   /* (a, b) <- (a + b, a); 0 on success */
-
-Starting from a = 1, b = 0, b walks through F(0), F(1), F(2), ... Your job:
-fill the gap below so that the loop prints F(0) .. F(n-1). The solution is
-06_fibo_solution.py; run it to compare.
-
-    python 06_fibo_exercise.py [N]      # N numbers, default 10
-"""
+# %%
 import os
 import sys
 
@@ -24,7 +40,11 @@ with open(os.path.join(include_dir, "hpcffi", "hpcffi_decls.h"), encoding="utf-8
     ffi.cdef(header.read())
 lib = ffi.dlopen(lib_path)
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+n = 10                               # how many numbers; in a notebook, change it here
+if "ipykernel" not in sys.modules and len(sys.argv) > 1:
+    n = int(sys.argv[1])             # as a script: the command line (a kernel's argv is its own)
+
+# %% tags=["raises-exception"]
 # Two C ints owned by cffi; a and b are `int *` pointers that C can write through.
 a = ffi.new("int *", 1)
 b = ffi.new("int *", 0)

@@ -1,11 +1,23 @@
-"""Step 6 -- SOLUTION: the Fibonacci sequence with the C step hpcffi_fibo.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (hpcffi)
+#     language: python
+#     name: hpcffi
+# ---
 
-    python 06_fibo_solution.py [N]      # N numbers, default 10
+# %% [markdown]
+# # Step 6, solution: `fibo`
+#
+# The Fibonacci sequence with the C step `hpcffi_fibo(int *a, int *b)`, which sets
+# (a, b) <- (a + b, a). As a script: `python 06_fibo_solution.py [N]` (N numbers, default 10).
 
-F(46) is the largest Fibonacci number that fits a C int: asking for more
-shows what a C library does instead of overflowing silently (undefined
-behaviour in C): it returns HPCFFI_ERR_OVERFLOW and leaves a and b alone.
-"""
+# %%
 import os
 import sys
 
@@ -20,7 +32,11 @@ with open(os.path.join(include_dir, "hpcffi", "hpcffi_decls.h"), encoding="utf-8
     ffi.cdef(header.read())
 lib = ffi.dlopen(lib_path)
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+n = 10                               # how many numbers; in a notebook, change it here
+if "ipykernel" not in sys.modules and len(sys.argv) > 1:
+    n = int(sys.argv[1])             # as a script: the command line (a kernel's argv is its own)
+
+# %%
 a = ffi.new("int *", 1)
 b = ffi.new("int *", 0)
 numbers = []
@@ -35,3 +51,14 @@ for i in range(n):
         # ---- end of the gap -------------------------------------------------------
     numbers.append(b[0])             # b[0] reads the int that b points to
 print(" ".join(str(number) for number in numbers))
+
+# %% [markdown]
+# F(46) is the largest Fibonacci number that fits a C `int`. Asking for more shows what a C
+# library does instead of overflowing silently (undefined behaviour in C): `hpcffi_fibo` returns
+# `HPCFFI_ERR_OVERFLOW` and leaves `a` and `b` alone. The step from (F(46), F(45)) would need F(47):
+
+# %%
+a, b = ffi.new("int *", 1836311903), ffi.new("int *", 1134903170)   # F(46), F(45)
+status = lib.hpcffi_fibo(a, b)
+print(f"status {status} (HPCFFI_ERR_OVERFLOW = {lib.HPCFFI_ERR_OVERFLOW}): "
+      f"{ffi.string(lib.hpcffi_last_error()).decode()}; a = {a[0]}, b = {b[0]}")

@@ -1,4 +1,4 @@
-"""The command-line interface: ``python -m hpcffi {demo,fib,heat} ...``.
+"""The command-line interface: ``python -m hpcffi {demo,fib,heat,kernel} ...``.
 
 Exit codes (every command):
 
@@ -280,6 +280,60 @@ def _cmd_heat(args, parser):
 
 
 # ---------------------------------------------------------------------------
+# kernel: a Jupyter kernelspec for this interpreter (hpcffi.kernel)
+# ---------------------------------------------------------------------------
+def _cmd_kernel(args, parser):
+    from .kernel import KernelSpecError, install_kernelspec
+
+    try:
+        where = install_kernelspec(user=args.user, sys_prefix=args.sys_prefix, prefix=args.prefix,
+                                   name=args.name, display_name=args.display_name)
+    except KernelSpecError as error:
+        _err("kernel", error)
+        return EXIT_FAILURE
+    _out(f"Installed kernelspec {where.name} in {where}")
+    return EXIT_OK
+
+
+def _kernel_name(text):
+    from .kernel import is_valid_kernel_name
+
+    if not is_valid_kernel_name(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: use ASCII letters, digits, '-', '.' and '_'")
+    return text
+
+
+_kernel_name.__name__ = "kernel name"
+
+
+def _add_kernel_parser(commands):
+    from .kernel import KERNEL_NAME
+
+    kernel = commands.add_parser(
+        "kernel", formatter_class=_Formatter,
+        help="install a Jupyter kernel for this Python and its hpcffi (pip installs)",
+        description="Jupyter kernels. 'kernel install' writes a kernelspec whose argv is this interpreter with "
+                    "ipykernel_launcher, the ipykernel convention: --user (your Jupyter data folder), "
+                    "--sys-prefix (this environment), --prefix P (P/share/jupyter), or the system-wide folder. "
+                    "An installed hpcffi (cmake --install, EasyBuild) ships its own kernel, shown after "
+                    "'module load hpcffi'.")
+    actions = kernel.add_subparsers(dest="kernel_action", metavar="{install}")
+    actions.required = True
+    install = actions.add_parser(
+        "install", formatter_class=_Formatter, help="install the kernelspec",
+        description="Install the kernelspec NAME ('jupyter kernelspec list' shows it; an existing one of that "
+                    "name is replaced) and print its folder. Needs ipykernel for this interpreter.")
+    where = install.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="in your Jupyter data folder (~/.local/share/jupyter)")
+    where.add_argument("--sys-prefix", action="store_true", help="in sys.prefix/share/jupyter (this venv or conda env)")
+    where.add_argument("--prefix", metavar="P", help="in P/share/jupyter")
+    install.add_argument("--name", type=_kernel_name, default=KERNEL_NAME, help="kernel name (its folder)")
+    install.add_argument("--display-name", help="name shown by Jupyter [default: Python (hpcffi VERSION)]")
+    install.set_defaults(handler=_cmd_kernel)
+    return kernel
+
+
+# ---------------------------------------------------------------------------
 # the parser
 # ---------------------------------------------------------------------------
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -308,7 +362,7 @@ def build_parser():
                "Run 'python -m hpcffi <command> --help' for each command.",
         formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=f"hpcffi {VERSION}")
-    commands = parser.add_subparsers(dest="command", metavar="{demo,fib,heat}")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,fib,heat,kernel}")
     commands.required = True
 
     demo = commands.add_parser(
@@ -379,7 +433,8 @@ def build_parser():
                       help="distribute over the MPI ranks (mpi4py; start with srun or mpiexec)")
     heat.add_argument("--quiet", action="store_true", help="no header or progress lines")
     heat.set_defaults(handler=_cmd_heat)
-    return parser, {"demo": demo, "fib": fib, "heat": heat}
+    kernel = _add_kernel_parser(commands)
+    return parser, {"demo": demo, "fib": fib, "heat": heat, "kernel": kernel}
 
 
 def main(argv=None):

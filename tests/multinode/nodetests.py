@@ -323,11 +323,21 @@ def case_bad_input_one_node():
     say("every node's rank exited with an error; the message names the bad file")
 
 
+# ---- a job that can never run -----------------------------------------------------------------
+def case_impossible_job():
+    """The issue's example: 2 nodes x 2 ranks x heat-mpi.sbatch's 2 CPUs per task = 8 CPUs on
+    2 nodes of 2: rejected at submit with Slurm's message, not left pending forever."""
+    root = jt.workdir("impossible-job")
+    jt.check_rejected_at_submit("heat-mpi.sbatch", root, ["--nodes=2", "--ntasks=4"])
+    say("heat-mpi.sbatch --nodes=2 --ntasks=4 rejected at submit")
+
+
 CASES = {
     "heat-2x2": case_heat_2x2,
     "heat-3x1x2": case_heat_3x1x2,
     "fibonacci": case_fibonacci,
     "bad-input-one-node": case_bad_input_one_node,
+    "impossible-job": case_impossible_job,
     "node-failure": case_node_failure,
 }
 

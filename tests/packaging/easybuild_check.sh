@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # easybuild_check.sh -- build and install easybuild/hpcffi-<version>.eb with the real `eb`
 # (tools venv) into a scratch prefix, then load the module EasyBuild generated with the
-# real Lmod in a fresh shell and run a short heat job through it.
+# real Lmod in a fresh shell and run a short heat job through it; the module shows the
+# Jupyter kernel hpcffi (JUPYTER_PATH), and that kernel, started by a "server" that
+# did not load the module, imports hpcffi from the EasyBuild prefix.
 #
 # The source tarball is the working tree's tracked files (`git stash create`: a commit
 # object of the index and working tree, nothing changed; HEAD when clean), so local
@@ -88,6 +90,8 @@ out=$(cd "$scratch/run" && env -i HOME="$HOME" PATH=/usr/bin:/bin TERM=dumb bash
   echo "HPCFFI_LIB=$HPCFFI_LIB"
   echo "HPCFFI_INCLUDE=$HPCFFI_INCLUDE"
   echo "heat=$(command -v hpcffi-heat)"
+  echo "JUPYTER_PATH=$JUPYTER_PATH"
+  jupyter kernelspec list | awk '"'"'$1 == "hpcffi" { print "kernelspec=" $2 }'"'"'
   hpcffi-heat --nx 300 --ny 200 --steps 50 --threads 2
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
     mpiexec -n 2 hpcffi-heat-mpi --nx 300 --ny 200 --steps 50 --threads 1
@@ -105,9 +109,22 @@ grep -qx "HPCFFI_LIB=$prefix/lib/libhpcffi.so.0" <<<"$out" || fail "HPCFFI_LIB i
 grep -qx "HPCFFI_INCLUDE=$prefix/include" <<<"$out" || fail "HPCFFI_INCLUDE is not $prefix/include"
 grep -qx "python package: $prefix/lib/python3.11/site-packages/hpcffi/__init__.py" <<<"$out" || fail "the Python package does not come from $prefix"
 grep -qx "library: $prefix/lib/libhpcffi.so.0" <<<"$out" || fail "the ABI library is not $prefix/lib/libhpcffi.so.0"
+grep -qx "JUPYTER_PATH=$prefix/share/jupyter" <<<"$out" || fail "EasyBuild's module does not set JUPYTER_PATH=$prefix/share/jupyter"
+grep -qx "kernelspec=$prefix/share/jupyter/kernels/hpcffi" <<<"$out" || fail "jupyter kernelspec list does not show hpcffi in $prefix after module load"
 grep -qx "hpcffi $version" <<<"$out" || fail "python -m hpcffi --version does not print hpcffi $version"
 grep -q '^ranks x threads: 2 x 1' <<<"$out" || fail "the MPI driver did not run on 2 ranks"
 n=$(grep -cxF "$want_cpp" <<<"$out" || true)
 [[ $n == 2 ]] || fail "expected '$want_cpp' from both drivers (as the build tree prints), got $n"
 grep -qxF "python: $want_py" <<<"$out" || fail "python -m hpcffi heat through the module did not print '$want_py' (the build tree's)"
-echo "PASS: easybuild ($want_cpp from the OpenMP and the MPI driver, as in the build tree)"
+
+step "the kernel hpcffi, started without the module (JUPYTER_PATH only)"
+grep -q "\"$prefix/libexec/hpcffi/hpcffi-kernel\"" "$prefix/share/jupyter/kernels/hpcffi/kernel.json" \
+  || fail "kernel.json does not start $prefix/libexec/hpcffi/hpcffi-kernel"
+out=$(cd "$scratch/run" && env -i HOME="$scratch/run" PATH=/usr/bin:/bin JUPYTER_PATH="$prefix/share/jupyter" \
+        /usr/bin/python3 "$src/tests/modules/run_kernel.py" hpcffi \
+        'import os, hpcffi; print("kernel:", hpcffi.__file__, os.environ["HPCFFI_LIB"], hpcffi.fib(90))' 2>&1) \
+  || { echo "$out"; fail "the kernel hpcffi did not run"; }
+echo "$out"
+grep -qx "kernel: $prefix/lib/python3.11/site-packages/hpcffi/__init__.py $prefix/lib/libhpcffi.so.0 2880067194370816120" <<<"$out" \
+  || fail "the kernel did not import hpcffi and its library from $prefix"
+echo "PASS: easybuild ($want_cpp from the OpenMP and the MPI driver, as in the build tree; the kernel hpcffi)"

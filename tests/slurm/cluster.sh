@@ -36,7 +36,10 @@ case ${1:-} in
       echo "skip no Slurm cluster reachable and not root: cannot start a local one" >"$HPCFFI_TEST_SLURM_MODE_FILE"
       echo "SKIP: $(cut -d' ' -f2- "$HPCFFI_TEST_SLURM_MODE_FILE")"; exit 77
     fi
-    bash "$local_cluster" start --dir "$HPCFFI_TEST_SLURM_DIR" \
+    # --interactive-step: salloc shells on the compute node, as at the centres
+    # the docs describe (the multinode label's salloc tests need it); it is the
+    # default, given here so that HPCFFI_SLURM_INTERACTIVE_STEP=0 cannot leak in.
+    bash "$local_cluster" start --dir "$HPCFFI_TEST_SLURM_DIR" --interactive-step \
       --cpus "${HPCFFI_TEST_SLURM_CPUS:-4}" \
       --ctld-port "${HPCFFI_TEST_SLURMCTLD_PORT:-16817}" --slurmd-port "${HPCFFI_TEST_SLURMD_PORT:-16818}" \
       ${HPCFFI_TEST_SLURM_NODES:+--nodes "$HPCFFI_TEST_SLURM_NODES"} \

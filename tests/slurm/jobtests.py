@@ -542,6 +542,46 @@ def case_module_env():
                          r"mode api .*OK", r"finished"])
 
 
+def check_rejected_at_submit(script: str, root: Path, options) -> str:
+    """sbatch of a job that can never run on this cluster must fail at once with Slurm's
+    message (EnforcePartLimits=ALL), not be accepted to pend forever (PartitionConfig).
+    No --wait: an accepted job is read, cancelled and reported. Returns sbatch's message."""
+    cmd = ["sbatch", "--parsable", *site_options(), f"--output={root}/%x-%j.out", *options, JOBS / script]
+    p = run(cmd, cwd=root, check_rc=False, timeout=60)
+    if p.returncode == 0:
+        job = p.stdout.strip().split(";")[0]
+        state = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T (%r)"], env=slurm_env(), text=True,
+                               capture_output=True).stdout.strip()
+        subprocess.run(["scancel", job], env=slurm_env())
+        raise Failure(f"sbatch accepted the impossible job {job}, {state or 'state unknown'}: it would wait"
+                      " forever (the cluster lacks EnforcePartLimits=ALL)")
+    check("More processors requested than permitted" in p.stdout,
+          f"sbatch refused the job (exit {p.returncode}) without Slurm's message: {p.stdout!r}")
+    check(not subprocess.run(["squeue", "-h", "-o", "%i"], env=slurm_env(), text=True,
+                             capture_output=True).stdout.strip(), "a job is queued after the rejected submit")
+    return p.stdout.strip()
+
+
+def cluster_cpus() -> list[int]:
+    """CPUs of each node of the cluster (sinfo)."""
+    p = subprocess.run(["sinfo", "-h", "-N", "-o", "%c"], env=slurm_env(), text=True, capture_output=True)
+    check(p.returncode == 0 and p.stdout.split(), f"sinfo failed: {p.stdout}{p.stderr}")
+    return [int(c) for c in p.stdout.split()]
+
+
+def case_impossible_job():
+    """heat-mpi.sbatch with more ranks x CPUs per task (its default 2) than the cluster has:
+    rejected at submit. Only on the local cluster: real centres configure this differently
+    (docs/slurm.md says how to read a pending reason there)."""
+    if MODE != "local":
+        say("SKIP: only the local cluster is known to reject impossible jobs (EnforcePartLimits=ALL)")
+        sys.exit(SKIP)
+    root = workdir("impossible-job")
+    ranks = sum(cluster_cpus()) // 2 + 1          # x 2 CPUs per task: more than the cluster has
+    check_rejected_at_submit("heat-mpi.sbatch", root, [f"--ntasks={ranks}"])
+    say(f"heat-mpi.sbatch --ntasks={ranks} (x 2 CPUs per task) rejected at submit")
+
+
 CASES = {
     "trivial": case_trivial,
     "module-env": case_module_env,
@@ -556,6 +596,7 @@ CASES = {
     "bad-parameter": case_bad_parameter,
     "checkpoint": case_checkpoint,
     "checkpoint-mpi": case_checkpoint_mpi,
+    "impossible-job": case_impossible_job,
 }
 
 
