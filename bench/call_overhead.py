@@ -6,7 +6,10 @@ overhead included) for
   * a trivial call: hpcffi_has_openmp()
   * an array call:  hpcffi_add(a, b, 1000) with ffi.from_buffer() on every call
     (ctypes: a.ctypes.data_as() on every call; baseline: NumPy's own a += b)
-and the ratio of each median to API mode. Run it from a build tree:
+and the ratio of each median to API mode; then the cost of check_finite (the
+default NaN/infinity check of the array API) side by side, checked vs
+unchecked, for add and for evolve_steps on fields of a few sizes. Run it from a
+build tree:
 
     .venv/bin/python bench/call_overhead.py [--repeat 15] [--number 20000]
 
@@ -92,6 +95,31 @@ def main():
 
     for label, t, r in results:
         print(f"{label:42s} {cell(t, api_t)}   {cell(r, api_r)}")
+    print()
+    finite_check_cost(args)
+
+
+def finite_check_cost(args):
+    """check_finite=True (the default) vs False: the same call, median ns, and what the check adds."""
+    print("check_finite: median / min ns per call, checked (default) vs check_finite=False")
+    print(f"{'call':42s} {'unchecked':>20s} {'checked':>20s} {'check adds':>11s}")
+    cases = []
+    n = args.size
+    a, b = np.zeros(n), np.full(n, 1e-9)
+    cases.append((f"hpcffi.add, {n} doubles", args.number,
+                  lambda check: (lambda: hpcffi.add(a, b, check_finite=check))))
+    for side, steps in ((200, 1), (2000, 1), (2000, 10)):
+        field = np.full((side, side), 20.0)
+        scratch = np.empty_like(field)
+        number = max(3, args.number // (side * side * steps // 1000 + 1))
+        cases.append((f"hpcffi.evolve_steps, {side}x{side}, {steps} step{'s' if steps > 1 else ''}", number,
+                      lambda check, field=field, scratch=scratch, steps=steps:
+                      (lambda: hpcffi.evolve_steps(field, steps, 0.5, scratch=scratch, check_finite=check))))
+    for label, number, make in cases:
+        off = measure(make(False), number, args.repeat)
+        on = measure(make(True), number, args.repeat)
+        print(f"{label:42s} {off[0]:>9.0f} / {off[1]:>8.0f} {on[0]:>9.0f} / {on[1]:>8.0f} "
+              f"{100.0 * (on[0] - off[0]) / off[0]:>+10.1f}%")
 
 
 if __name__ == "__main__":

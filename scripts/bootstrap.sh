@@ -25,6 +25,8 @@
 # hpcffi kernel itself runs the project's interpreter through its kernelspec.
 # Debian's chromium, chromium-driver and python3-selenium drive it in the
 # `jupyter` tests.
+# A wheelhouse, .wheelhouse (HPCFFI_WHEELHOUSE), holds the wheels the packaging
+# tests install into their fresh venvs, so those tests never use the network.
 set -euo pipefail
 
 project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -109,6 +111,22 @@ if ! "$tools_python" -c 'import build, scikit_build_core, reframe, easybuild.fra
   [[ -x $tools_python ]] || /usr/bin/python3 -m venv "$tools_venv_dir"
   # --use-pep517: the easybuild packages have no pyproject.toml.
   "$tools_python" -m pip install --quiet --disable-pip-version-check --use-pep517 "${tools_packages[@]}"
+fi
+
+# Wheels that the packaging tests install into their fresh venvs with pip
+# --no-index --find-links: fetched here, at set-up, so no test asks the
+# package index mid-run (a slow or failing index made packaging.pip_options flaky).
+wheelhouse=${HPCFFI_WHEELHOUSE:-$project_dir/.wheelhouse}
+wheelhouse_packages=("scikit-build-core>=0.10" "pytest>=7" "hypothesis>=6")
+if ! "$venv_python" -m pip download --quiet --disable-pip-version-check --no-index --find-links "$wheelhouse" \
+       --dest "$wheelhouse" "${wheelhouse_packages[@]}" >/dev/null 2>&1; then
+  if ((check_only)); then
+    echo "bootstrap: the wheelhouse $wheelhouse lacks ${wheelhouse_packages[*]}"
+  else
+    echo "bootstrap: filling the wheelhouse $wheelhouse"
+    "$venv_python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --dest "$wheelhouse" \
+      "${wheelhouse_packages[@]}"
+  fi
 fi
 
 # Environment Modules 5 beside Lmod, for the `modules` tests of the Tcl modulefile.

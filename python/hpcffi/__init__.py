@@ -2,7 +2,9 @@
 
 NumPy arrays go in and come out without copies; bad arrays (wrong dtype,
 non-contiguous, read-only where written, aliasing, too small) are refused
-with an :class:`hpcffi.Error` subclass, never cast silently.
+with an :class:`hpcffi.Error` subclass, never cast silently. Input arrays
+with NaN or infinities are refused too (:class:`hpcffi.NonFiniteValueError`),
+unless the call says ``check_finite=False`` (SciPy's convention).
 
 The cffi mode (``api`` by default, ``abi`` or ``abi-inline``) is chosen by the
 environment variable ``HPCFFI_MODE`` at import; see :mod:`hpcffi._ffi`.
@@ -13,7 +15,8 @@ from ._ffi import MODE as mode, ffi, lib  # noqa: F401 (ffi: for the lesson's ff
 from .core import (add, get_num_threads, has_gmp, has_mpi, has_openmp, isa, isa_available, num_threads,
                    set_num_threads, version, version_info)
 from .errors import (AliasingError, ArrayLayoutError, ArrayShapeError, ArrayTypeError, BufferTooSmallError, Error,
-                     InternalError, InvalidArgumentError, MPIError, NullPointerError, OutOfMemoryError,
+                     InternalError, InvalidArgumentError, MPIError, NonFiniteValueError, NullPointerError,
+                     OutOfMemoryError,
                      ReadOnlyArrayError, ResultOverflowError, UnstableTimeStepError, UnsupportedError,
                      VersionMismatchError)
 from .fibonacci import MAX_U64_INDEX, fib, fib_exact, fib_mod, fib_sequence, fibo_step
@@ -27,7 +30,7 @@ __all__ = [
     "MAX_U64_INDEX", "fibo_step", "fib", "fib_sequence", "fib_mod", "fib_exact",
     "max_stable_dt", "evolve", "evolve_steps", "mean",
     "tune", "load_wisdom", "wisdom_info", "heat_choice",
-    "Error", "NullPointerError", "InvalidArgumentError", "UnstableTimeStepError", "ResultOverflowError",
+    "Error", "NullPointerError", "InvalidArgumentError", "NonFiniteValueError", "UnstableTimeStepError", "ResultOverflowError",
     "BufferTooSmallError", "UnsupportedError", "OutOfMemoryError", "MPIError", "AliasingError", "InternalError",
     "ArrayTypeError", "ArrayShapeError", "ArrayLayoutError", "ReadOnlyArrayError", "VersionMismatchError",
 ]

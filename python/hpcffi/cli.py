@@ -5,7 +5,9 @@ Exit codes (every command):
 ====  ===========================================================================
 0     success
 1     a run-time problem: unreadable or malformed input, refused checkpoint,
-      a library error (for example MPI requested from a library built without it)
+      a library error (for example MPI requested from a library built without it),
+      an output that cannot be written (disk full, read-only or removed folder:
+      one line naming the cause and the path)
 2     bad command-line options (argparse style; the message says what to change)
 99    ``heat`` stopped on SIGUSR1/SIGTERM after writing its checkpoint: run the
       same command again to resume (a Slurm job requeues itself on this code)

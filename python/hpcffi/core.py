@@ -102,17 +102,22 @@ def num_threads(n):
         set_num_threads(previous)
 
 
-def add(a, b):
+def add(a, b, *, check_finite=True):
     """The lesson's demo: ``a += b`` in place by ``hpcffi_add``; returns ``a``.
 
     ``a`` and ``b`` are float64 C-contiguous arrays of the same shape (any
     ndim); ``a`` must be writable. ``b`` may be ``a`` itself (doubling it),
-    but must not partly overlap it.
+    but must not partly overlap it. ``check_finite``: refuse NaN or
+    infinities in ``a`` or ``b`` (:class:`hpcffi.NonFiniteValueError`;
+    SciPy's convention, on by default).
     """
     pa = _arrays.buffer(a, "a", writable=True)
     pb = _arrays.buffer(b, "b")
     _arrays.same_shape(a, b, "a", "b")
     if b is not a and np.may_share_memory(a, b) and np.shares_memory(a, b) and ffi.cast("void *", pa) != ffi.cast("void *", pb):
         raise AliasingError("a and b overlap partially; pass b = a itself or a separate array")
+    if check_finite:
+        _arrays.finite(a, "a")
+        _arrays.finite(b, "b")
     check(lib.hpcffi_add(pa, pb, a.size))
     return a

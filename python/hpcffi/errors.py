@@ -17,7 +17,7 @@ dtype, non-contiguous arrays, aliasing, ...), with ``status`` None.
 """
 
 __all__ = [
-    "Error", "NullPointerError", "InvalidArgumentError", "UnstableTimeStepError", "ResultOverflowError",
+    "Error", "NullPointerError", "InvalidArgumentError", "NonFiniteValueError", "UnstableTimeStepError", "ResultOverflowError",
     "BufferTooSmallError", "UnsupportedError", "OutOfMemoryError", "MPIError", "AliasingError", "InternalError",
     "ArrayTypeError", "ArrayShapeError", "ArrayLayoutError", "ReadOnlyArrayError", "VersionMismatchError",
     "check", "exception_for",
@@ -41,6 +41,10 @@ class NullPointerError(Error, ValueError):
 
 class InvalidArgumentError(Error, ValueError):
     """HPCFFI_ERR_INVALID_ARGUMENT: a value outside its documented range."""
+
+
+class NonFiniteValueError(InvalidArgumentError):
+    """An input array holds NaN or an infinity (the check of ``check_finite=True``, done in Python)."""
 
 
 class UnstableTimeStepError(InvalidArgumentError):

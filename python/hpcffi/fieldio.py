@@ -39,6 +39,7 @@ from ._files import atomic_write
 
 __all__ = [
     "FieldFormatError",
+    "check_fits_in_memory",
     "read_field",
     "probe_shape",
     "read_block",
@@ -263,6 +264,30 @@ def _available_memory() -> int | None:
     return None
 
 
+def check_fits_in_memory(path: PathLike | None, shape, *, needed: int, line: int | None = None) -> None:
+    """Refuse a field of ``shape`` when this process's ``needed`` bytes exceed the machine's available memory.
+
+    Raises :class:`FieldFormatError` for an input file (``path``), ValueError
+    for the built-in field (``path`` None), before anything is allocated: a
+    header that announces a huge field gets this message on every path,
+    never NumPy's ``MemoryError``.
+    """
+    available = _available_memory()
+    if available is None or needed <= available:
+        return
+    nx, ny = shape
+    what = f"a {nx} x {ny} field ({8 * nx * ny / 2**30:.1f} GiB as float64)"
+    need = (f"this process needs {needed / 2**30:.1f} GiB for its part of it, more than this machine's available "
+            f"memory ({available / 2**30:.1f} GiB)")
+    if path is None:
+        raise ValueError(f"{what}: {need}; choose a smaller nx, ny or run on more MPI ranks or nodes")
+    kind = _kind(Path(path))
+    hint = ("the text format is read by one process and meant for small fields: use .npy or .h5, which MPI runs "
+            "read block by block") if kind == "text" else "run on more MPI ranks or nodes, each holds only its block"
+    raise FieldFormatError(path, line if line is not None else (1 if kind == "text" else None),
+                           f"the {'header' if kind == 'text' else 'file'} announces {what}; {need}; {hint}")
+
+
 def _parse_header(path: Path, header: str):
     if not header:
         raise FieldFormatError(path, 1, "empty file; expected a header line '# nx ny'")
@@ -297,13 +322,7 @@ def read_text(path: PathLike) -> np.ndarray:
     with handle:
         try:
             nx, ny = _parse_header(path, handle.readline(4096))
-            needed, available = 8 * nx * ny, _available_memory()
-            if available is not None and needed > available:
-                raise FieldFormatError(
-                    path, 1, f"the header announces a {nx} x {ny} field ({needed / 2**30:.1f} GiB as float64), "
-                             f"more than this machine's available memory ({available / 2**30:.1f} GiB); the text "
-                             "format is read by one process and meant for small fields: use .npy or .h5, which "
-                             "MPI runs read block by block")
+            check_fits_in_memory(path, (nx, ny), needed=8 * nx * ny, line=1)
             field = np.empty((nx, ny), dtype=np.float64)
             lineno = 1
             for i in range(nx):

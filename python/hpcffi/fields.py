@@ -180,14 +180,15 @@ class MPIField:
         self.description = f"process grid {self.dims[0]} x {self.dims[1]}"
 
     def set_block(self, block: np.ndarray) -> None:
-        self._dist.set_local(np.ascontiguousarray(block, dtype=np.float64))
+        # check_finite=False: every source (readers, checkpoints, the bottle) has refused non-finite values already.
+        self._dist.set_local(np.ascontiguousarray(block, dtype=np.float64), check_finite=False)
 
     def get_block(self) -> np.ndarray:
         return self._dist.get_local()
 
     def scatter_from_root(self, field: np.ndarray | None) -> None:
         """Distribute a whole field held by rank 0 (small inputs only: the lesson's text format)."""
-        self._dist.scatter(field if self.group.is_root else None, root=0)
+        self._dist.scatter(field if self.group.is_root else None, root=0, check_finite=False)
 
     def evolve(self, nsteps: int) -> None:
         self._dist.evolve_steps(nsteps)

@@ -11,7 +11,10 @@ file, :func:`write_xdmf`), VisIt and ``h5dump`` open the files as they are.
 
 Writes are atomic as a whole: every rank writes a temporary file in the
 target's folder, all close it, then rank 0 fsyncs it and renames it over the
-target. A run killed mid-write leaves the previous file intact.
+target. A run killed mid-write leaves the previous file intact, and a
+temporary that the next run removes (:mod:`hpcffi._files`). A full disk is
+checked before the write and handled during it: one clear error on every rank,
+never a signal death.
 
 Why Python and h5py, not C++ behind the C ABI: the run loop that decides what
 to write lives in Python (:mod:`hpcffi.run`); h5py exposes parallel HDF5
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -37,7 +39,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 
 from . import _hdf5_probe
-from ._files import fsync_directory, fsync_path
+from ._files import (check_free_space, create_temporary, disk_full_error, fsync_directory, fsync_path,
+                     is_disk_full, release_blocks_beyond_end, release_temporary, reserve_blocks, reserve_space)
 
 __all__ = ["DATASET", "HDF5UnavailableError", "available", "require", "write_field", "describe", "read_block",
            "read_shape", "read_attrs", "write_xdmf"]
@@ -94,15 +97,16 @@ def _open(h5py, path, mode, group):
     return h5py.File(path, mode)
 
 
-def _temporary_name(path: Path, group) -> Path:
-    name = group.bcast(f".{path.name}.{secrets.token_hex(4)}.tmp" if group.is_root else None)
-    return path.parent / name
-
-
 def _attribute(value):
     if isinstance(value, str):
         return np.bytes_(value.encode("utf-8")) if not value.isascii() else value
     return value
+
+
+#: Room for HDF5's metadata (superblock, object headers, attributes) besides the field's bytes.
+METADATA_ALLOWANCE = 1 << 20
+#: Held while libhdf5 writes, given back on a failure so that its close can still write its metadata.
+CLOSE_RESERVE = 1 << 20
 
 
 def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = True) -> None:
@@ -111,31 +115,29 @@ def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = T
     ``holder`` is a :class:`hpcffi.fields.LocalField` or ``MPIField``; every
     rank writes its block (``block_data`` if the caller has already copied it
     out with ``holder.get_block()``). Raises the same exception on every rank
-    on failure (the target is then untouched).
+    on failure (the target is then untouched); a full disk or quota is an
+    ``OSError`` with ``errno.ENOSPC``/``EDQUOT``, "disk full (...)" and the
+    target path (:func:`hpcffi._files.disk_full_error`), on every rank.
     """
     group = holder.group
     h5py = group.agree(require, group.parallel)
     path = Path(path)
-    temporary = _temporary_name(path, group)
-    block = holder.block
 
     # Copy the block out first, on its own: a rank failing here must not leave
     # the others waiting in the collective open below.
     data = group.agree(holder.get_block) if block_data is None else block_data
 
-    def write():
-        with _open(h5py, temporary, "w", group) as handle:
-            for key, value in attrs.items():  # collective in MPI runs: same values on every rank
-                handle.attrs[key] = _attribute(value)
-            dataset = handle.create_dataset(DATASET, shape=holder.shape, dtype="<f8")
-            if group.parallel:
-                with dataset.collective:
-                    dataset[block.rows, block.cols] = data
-            else:
-                dataset[...] = data
+    def prepare():
+        # Refuse before libhdf5 writes anything when the field cannot fit.
+        check_free_space(path, _file_bytes(holder) + CLOSE_RESERVE)
+        return create_temporary(path)  # rank 0 holds the writer's lock until the rename
 
+    created = group.on_root(prepare)
+    temporary = group.bcast(created[0] if group.is_root else None)
+    published = False
     try:
-        group.agree(write)
+        group.agree(_write_temporary, h5py, path, temporary, created[1] if group.is_root else None, holder, attrs,
+                    data)
 
         def publish():
             if durable:
@@ -145,13 +147,96 @@ def write_field(path, holder, attrs: dict, *, block_data=None, durable: bool = T
                 fsync_directory(path.parent)
 
         group.on_root(publish)
-    except BaseException:
+        published = True
+    finally:
+        if group.is_root:
+            release_temporary(temporary, created[1], remove=not published)
+
+
+def _file_bytes(holder) -> int:
+    return 8 * holder.shape[0] * holder.shape[1] + METADATA_ALLOWANCE
+
+
+def _write_temporary(h5py, path, temporary, descriptor, holder, attrs, data) -> None:
+    """Write the field into ``temporary`` (collective) and close it, whatever fails.
+
+    First rank 0 allocates the file's blocks (:func:`hpcffi._files.reserve_blocks`
+    on ``descriptor``, its open lock-holding descriptor), so that libhdf5's and
+    MPI-IO's writes cannot meet ENOSPC: parallel HDF5 that meets it on some
+    ranks may leave the others waiting in the close's collectives. Where the
+    file system cannot allocate ahead, what follows still holds for one process.
+
+    libhdf5 1.10 must never be left with a file it failed to close: after a
+    failed ``H5Fclose`` (its metadata flush hit ENOSPC) the file's id stays
+    half-closed and the next close of it (h5py's garbage collection, or
+    libhdf5's own at exit) dies of SIGSEGV. So every failure is agreed on by
+    all ranks *before* the close; then rank 0 gives back the room it held
+    (:func:`hpcffi._files.reserve_space`) and truncates the temporary to
+    nothing, and the close writes its few metadata bytes into that room and
+    succeeds. Then the error is raised
+    (a full disk as :func:`disk_full_error` naming ``path``).
+    """
+    group = holder.group
+    block = holder.block
+    try:
+        reserve = group.on_root(reserve_space, path.parent, CLOSE_RESERVE)
+    except OSError as error:
+        raise disk_full_error(path, error) if is_disk_full(error) else error from None
+    try:
+        handle = _open(h5py, temporary, "w", group)  # a failure here fails alike on every rank (collective open)
+    except Exception as error:  # noqa: BLE001
+        if reserve is not None:
+            os.close(reserve)
+        raise disk_full_error(path, error) if is_disk_full(error) else error from None
+    failure = None
+    size = _file_bytes(holder)
+    try:
+        if descriptor is not None:
+            reserve_blocks(descriptor, size)
+    except OSError as error:
+        failure = error
+    failed = any(group.allgather(failure is not None))
+    try:
+        if failed:
+            raise failure or RuntimeError("another rank failed")
+        for key, value in attrs.items():  # collective in MPI runs: same values on every rank
+            handle.attrs[key] = _attribute(value)
+        dataset = handle.create_dataset(DATASET, shape=holder.shape, dtype="<f8")
+        if group.parallel:
+            with dataset.collective:
+                dataset[block.rows, block.cols] = data
+        else:
+            dataset[...] = data
+        del dataset
+    except Exception as error:  # noqa: BLE001 (any failure: agreed on below, then raised)
+        failure = error
+    failed = any(group.allgather(failure is not None))
+    if not failed:
+        try:
+            handle.flush()  # the metadata: ENOSPC shows here, not only in the close
+        except Exception as error:  # noqa: BLE001
+            failure = error
+        failed = any(group.allgather(failure is not None))
+    if reserve is not None:
+        os.close(reserve)  # the room libhdf5's close may need
+    if failed:
         if group.is_root:
             try:
-                os.unlink(temporary)
+                os.truncate(temporary, 0)
             except OSError:
                 pass
-        raise
+        group.barrier()
+    try:
+        handle.close()
+    except Exception as error:  # noqa: BLE001 (reported below; see the docstring for why it must not happen)
+        failure = failure or error
+    del handle
+    if descriptor is not None:
+        release_blocks_beyond_end(descriptor, size)
+    if failure is not None:
+        if is_disk_full(failure):
+            raise disk_full_error(path, failure) from None
+        raise failure
 
 
 # MPI launchers' variables: a child with them would join the parent's MPI job

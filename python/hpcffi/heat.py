@@ -3,6 +3,13 @@
 Fields are 2D float64 C-contiguous NumPy arrays of shape ``(nx, ny)`` with
 ``nx, ny >= 3``; the outer rows and columns are fixed (Dirichlet) boundaries.
 Every function works in place on the caller's arrays (no copies).
+
+Input arrays must hold finite values: with ``check_finite=True`` (the
+default, as in ``scipy.linalg``) a NaN or an infinity raises
+:class:`hpcffi.NonFiniteValueError` before the kernel runs; the explicit
+scheme would otherwise spread it over the field without a word.
+``check_finite=False`` skips the check (one extra read of the array: see
+``bench/call_overhead.py`` for its cost).
 """
 
 import operator
@@ -33,32 +40,40 @@ def max_stable_dt(a, dx=DEFAULT_DX, dy=DEFAULT_DY):
     return dt[0]
 
 
-def evolve(u, u_previous, a, dt, dx2, dy2):
+def evolve(u, u_previous, a, dt, dx2, dy2, *, check_finite=True):
     """The lesson's single step: new field from ``u_previous`` into ``u``, then copied back.
 
     After the call both arrays hold the new field. ``dx2``, ``dy2`` are the
     squared spacings, as in the lesson. The arrays must have the same shape
     and must not share memory. Raises :class:`hpcffi.UnstableTimeStepError`
-    if ``dt`` exceeds :func:`max_stable_dt`.
+    if ``dt`` exceeds :func:`max_stable_dt`. ``check_finite``: refuse NaN or
+    infinities in either array (:class:`hpcffi.NonFiniteValueError`; the
+    boundary of ``u`` is kept, so both are inputs).
     """
     pu = _arrays.buffer(u, "u", ndim=2, writable=True, min_shape=_MIN_SHAPE)
     pp = _arrays.buffer(u_previous, "u_previous", ndim=2, writable=True, min_shape=_MIN_SHAPE)
     _arrays.same_shape(u, u_previous, "u", "u_previous")
     _arrays.no_overlap(u, u_previous, "u", "u_previous")
+    if check_finite:
+        _arrays.finite(u_previous, "u_previous")
+        _arrays.finite(u, "u")
     nx, ny = u.shape
     check(lib.hpcffi_heat_evolve(pu, pp, nx, ny, a, dt, dx2, dy2))
 
 
-def evolve_steps(field, nsteps, a, dt=None, dx=DEFAULT_DX, dy=DEFAULT_DY, *, scratch=None):
+def evolve_steps(field, nsteps, a, dt=None, dx=DEFAULT_DX, dy=DEFAULT_DY, *, scratch=None, check_finite=True):
     """Advance ``field`` by ``nsteps`` steps in place (one C call, GIL released); returns ``field``.
 
     ``dt`` defaults to :func:`max_stable_dt`. ``scratch``: optional float64
     array of the same shape, not sharing memory with ``field`` (else the
     library allocates one per call). Bitwise identical to ``nsteps`` calls of
-    :func:`evolve`, for any thread count.
+    :func:`evolve`, for any thread count. ``check_finite``: refuse NaN or
+    infinities in ``field`` (:class:`hpcffi.NonFiniteValueError`).
     """
     nsteps = _steps(nsteps)
     pfield = _arrays.buffer(field, "field", ndim=2, writable=True, min_shape=_MIN_SHAPE)
+    if check_finite:
+        _arrays.finite(field, "field")
     pscratch = ffi.NULL
     if scratch is not None:
         pscratch = _arrays.buffer(scratch, "scratch", ndim=2, writable=True)
@@ -72,12 +87,16 @@ def evolve_steps(field, nsteps, a, dt=None, dx=DEFAULT_DX, dy=DEFAULT_DY, *, scr
     return field
 
 
-def mean(field):
+def mean(field, *, check_finite=True):
     """Mean of all values of a 2D float64 field, boundaries included (the lesson's check value).
 
     Summed in a fixed order: the same bits for any thread count.
+    ``check_finite``: refuse NaN or infinities (:class:`hpcffi.NonFiniteValueError`);
+    with False, a NaN mean comes back instead.
     """
     pfield = _arrays.buffer(field, "field", ndim=2, min_shape=(1, 1))
+    if check_finite:
+        _arrays.finite(field, "field")
     result = ffi.new("double *")
     nx, ny = field.shape
     check(lib.hpcffi_heat_mean(pfield, nx, ny, result))

@@ -40,6 +40,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import _arrays
 from .errors import ArrayLayoutError, ArrayShapeError, ArrayTypeError, InvalidArgumentError, check
 
 __all__ = ["DistributedField", "LocalBlock", "mpi_libraries", "check_same_mpi", "rank_placement", "placement_report",
@@ -128,12 +129,26 @@ class DistributedField:
         return (self.nx, self.ny)
 
     # -- data movement ------------------------------------------------------
-    def scatter(self, field, root=0):
-        """Distribute ``field`` (nx x ny float64, read on ``root`` only; others pass None)."""
+    def scatter(self, field, root=0, *, check_finite=True):
+        """Distribute ``field`` (nx x ny float64, read on ``root`` only; others pass None).
+
+        ``check_finite``: ``root`` refuses NaN or infinities
+        (:class:`hpcffi.NonFiniteValueError`). A refused field raises on every
+        rank (the verdict is broadcast), so no rank waits in the scatter.
+        """
         pointer = self.ffi.NULL
+        failure = None
         if self.comm.rank == root:
-            field = _checked_array(field, "field", self.shape)
-            pointer = self.ffi.from_buffer("double[]", field)
+            try:
+                field = _checked_array(field, "field", self.shape)
+                if check_finite:
+                    _arrays.finite(field, "field")
+                pointer = self.ffi.from_buffer("double[]", field)
+            except Exception as error:  # noqa: BLE001 (raised on every rank below)
+                failure = error
+        failure = self.comm.bcast(failure, root=root)
+        if failure is not None:
+            raise failure
         check(self.lib.hpcffi_heat_mpi_scatter(self._live(), pointer, root))
 
     def gather(self, root=0, out=None):
@@ -155,9 +170,15 @@ class DistributedField:
                                                                                       require_writable=True)))
         return out
 
-    def set_local(self, block):
-        """Overwrite this rank's block (local nx x local ny float64)."""
+    def set_local(self, block, *, check_finite=True):
+        """Overwrite this rank's block (local nx x local ny float64); not collective.
+
+        ``check_finite``: refuse NaN or infinities (:class:`hpcffi.NonFiniteValueError`,
+        on this rank only: agree on it before the next collective call).
+        """
         block = _checked_array(block, "block", (self.block.nx, self.block.ny))
+        if check_finite:
+            _arrays.finite(block, "block")
         check(self.lib.hpcffi_heat_mpi_set_local(self._live(), self.ffi.from_buffer("double[]", block)))
 
     # -- computation ----------------------------------------------------------

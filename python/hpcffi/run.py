@@ -15,7 +15,9 @@ call; the field is distributed and no rank holds more than its block::
 
 :func:`run` makes the initial field (the built-in bottle, or an input file read
 block by block), resumes from ``config.checkpoint`` if that file exists
-(validated: same parameters and initial field), advances in chunks, writes
+(validated: same parameters and initial field), removes the temporary files
+that a killed earlier run left next to its outputs and checkpoint (only those
+whose writer is provably gone: :mod:`hpcffi._files`), advances in chunks, writes
 images (``heat_<step>.png``, drawn from a reduced field), HDF5 snapshots and
 checkpoints on schedule, and at the end the final field ``final.h5`` (with
 ``heat.xmf`` for ParaView/VisIt), the final checkpoint and image. It prints a
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -54,6 +57,7 @@ import numpy as np
 from . import checkpoint as ckpt
 from . import fieldio, fingerprint, hdf5io, images
 from ._collective import Group
+from ._files import remove_stale_temporaries
 from .fields import BACKENDS, LIBRARY_BACKENDS, LocalField, MPIField, Physics, max_stable_dt
 
 __all__ = ["HeatConfig", "RunResult", "ConfigError", "StopRequest", "run", "signal_name", "FINAL_NAME", "XDMF_NAME",
@@ -224,6 +228,34 @@ def _shape(config: HeatConfig, group: Group):
     return shape, source
 
 
+#: float64 copies of the field (or of its block) a process holds: the field and the kernel's scratch
+#: (the NumPy and Python references make temporaries too).
+_COPIES = {"numpy": 4, "python": 3}
+
+
+def _check_memory(config: HeatConfig, shape, group: Group) -> None:
+    """Refuse a field this host cannot hold, before anything is allocated (the same message on every path).
+
+    Each process holds its block and the kernel's scratch; a text input is
+    also read whole by rank 0. The ranks of one host share its memory.
+    """
+    import socket  # noqa: PLC0415
+
+    nx, ny = shape
+    hosts = group.allgather(socket.gethostname())
+    here = hosts.count(hosts[group.rank])
+    copies = _COPIES.get(config.backend, 2)
+    needed = 8 * nx * ny * copies * here // group.size
+    if config.input is not None and not fieldio.reads_per_block(config.input) and group.is_root:
+        needed += 8 * nx * ny
+    try:
+        fieldio.check_fits_in_memory(config.input, shape, needed=needed)
+    except fieldio.FieldFormatError:
+        raise
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
@@ -310,6 +342,7 @@ def run(config: HeatConfig, comm=None, *, stop=None, until: int | None = None,
     dt = config.time_step()
     physics = Physics(config.a, dt, config.dx, config.dy)
     shape, source = _shape(config, group)
+    group.agree(_check_memory, config, shape, group)
     # Every rank must take the same decision (a rank writing HDF5 collectively
     # while another does not would hang), so it is taken from all ranks' answers.
     hdf5_everywhere = all(group.allgather(hdf5io.available(group.parallel)))
@@ -359,6 +392,10 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
             checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
 
     group.on_root(make_folders)
+    removed = group.on_root(_remove_stale_temporaries, output_dir, checkpoint_path)
+    if say and removed:
+        for path in removed:
+            say(f"removed {path}: a temporary file of an earlier run that was killed while writing")
 
     threads = _threads_text(config.backend)
     if group.parallel:
@@ -450,6 +487,17 @@ def _run(config, group, holder, shape, source, physics, final_format, stop, unti
         say(f"figure of merit: {rate:.1f} Mpts/s")
     return RunResult("finished", step, config.steps, mean=mean, mpts_per_second=rate, resumed_from=resumed_from,
                      outputs=outputs)
+
+
+_OUTPUT_NAME = re.compile(r"^(final\.h5|final\.npy|heat\.xmf|heat_\d{6,}\.png|field_\d{6,}\.h5)$")
+
+
+def _remove_stale_temporaries(output_dir: Path, checkpoint_path: Path | None) -> list:
+    """Temporaries of this run's files left by a killed writer (see hpcffi._files): removed, never a live one's."""
+    removed = remove_stale_temporaries(output_dir, _OUTPUT_NAME.match)
+    if checkpoint_path is not None:
+        removed += remove_stale_temporaries(checkpoint_path.parent, lambda name: name == checkpoint_path.name)
+    return removed
 
 
 def _write_final(holder, group, output_dir, params, step, final_format):

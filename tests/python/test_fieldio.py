@@ -266,7 +266,8 @@ def test_a_text_header_larger_than_memory_is_a_clear_error(tmp_path):
     path.write_text("# 100000000 100000000\n1 2 3\n")
     assert fieldio.probe_shape(path) == (100000000, 100000000)  # the header alone is fine
     with pytest.raises(fieldio.FieldFormatError, match=r"huge\.dat:1: the header announces a 100000000 x 100000000 "
-                                                       r"field \(74505806\.0 GiB as float64\), more than this "
+                                                       r"field \(74505806\.0 GiB as float64\); this process needs "
+                                                       r"74505806\.0 GiB for its part of it, more than this "
                                                        r"machine's available memory"):
         fieldio.read_text(path)
 

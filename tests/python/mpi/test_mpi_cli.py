@@ -144,3 +144,23 @@ def test_heat_mpi_output_failure_on_rank_0_ends_every_rank(comm, shared_dir, cap
     if comm.rank == 0:
         assert "heat_000050" in err and "Is a directory" in err
         assert not os.path.exists(os.path.join(out, "final.h5"))
+
+
+@pytest.mark.parametrize("kind", ["dat", "npy", "h5"])
+def test_heat_mpi_huge_header_is_a_clear_error_on_every_rank(comm, shared_dir, capsys, kind):
+    """Issue 19: a header announcing 100000000 x 100000000 gives the readers' message, not an allocation error."""
+    from huge_inputs import MESSAGE, write_huge_inputs
+
+    paths = write_huge_inputs(shared_dir) if comm.rank == 0 else None
+    path = comm.bcast(paths, root=0)[kind]
+    out = os.path.join(shared_dir, "out")
+    codes = comm.allgather(cli.main(["heat", path, "--mpi", "--steps", "1", "--output-dir", out]))
+    err = capsys.readouterr().err
+    comm.Barrier()
+    assert codes == [1] * comm.size
+    assert not os.path.exists(out)
+    if comm.rank == 0:
+        assert err.startswith(f"hpcffi heat: error: {path}") and len(err.splitlines()) == 1, err
+        assert re.search(MESSAGE, err), err
+    else:
+        assert err == ""
