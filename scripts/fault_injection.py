@@ -116,10 +116,34 @@ class Run:
         return code
 
     def kill_group(self):
-        """The whole session (mpiexec and its ranks): after a trial, nothing of it may live on."""
+        """The whole session (mpiexec and its ranks): after a trial, nothing of it may live on.
+
+        Returns once every process of the session has exited, as a batch system's next job
+        starts only after the previous one's processes are gone: a SIGKILLed rank still in the
+        middle of a disk write can take a moment to die, and until then it is, rightly, a live
+        writer whose temporary the next run must not remove.
+        """
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        deadline = time.monotonic() + 60
+        while self._session_alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"processes of session {self.process.pid} outlived SIGKILL for 60 s")
+            time.sleep(0.01)
+
+    def _session_alive(self):
+        """Whether a process of this run's session still lives (zombies, which write nothing, do not count)."""
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[3]) == self.process.pid and fields[0] not in ("Z", "X"):
+                    return True
+        return False
 
 
 def final_field(folder):

@@ -258,7 +258,12 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:  # someone else's live process
         return True
-    return True
+    # A zombie (killed, not yet reaped by its parent) answers kill(0) but writes nothing any more.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
 
 
 def _writer_gone(temporary: Path, host: str, pid: int) -> bool:
