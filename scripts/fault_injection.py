@@ -58,6 +58,18 @@ ALLOWANCE = 2 * MIB  # what a field file needs beyond the field: hpcffi.hdf5io's
 # ---------------------------------------------------------------------------
 # runs
 # ---------------------------------------------------------------------------
+
+def processes():
+    """(pid, the fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session, ...)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    yield int(entry), stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+
+
 class Run:
     """One ``hpcffi heat`` process (or mpiexec with its ranks), its output read as it comes."""
 
@@ -92,16 +104,7 @@ class Run:
 
     def ranks(self):
         """Process ids of the interpreters: the process itself, or mpiexec's children."""
-        children = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                        fields = stat.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == self.process.pid:
-                    children.append(int(entry))
+        children = [pid for pid, stat in processes() if int(stat[1]) == self.process.pid]
         return children or [self.process.pid]
 
     def wait(self):
@@ -134,16 +137,7 @@ class Run:
 
     def _session_alive(self):
         """Whether a process of this run's session still lives (zombies, which write nothing, do not count)."""
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                        fields = stat.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[3]) == self.process.pid and fields[0] not in ("Z", "X"):
-                    return True
-        return False
+        return any(int(stat[3]) == self.process.pid and stat[0] not in ("Z", "X") for _, stat in processes())
 
 
 def final_field(folder):
