@@ -1,15 +1,19 @@
 """hpcffi.interactive without a cluster: the engine job's script as ipyparallel 9 writes it, site
-options and their precedence, argument checks, Slurm's never-clearing reasons, the error class.
+options and their precedence, argument checks, Slurm's never-clearing reasons, the error class, an
+interrupt held while a call goes out to the engines.
 The engines themselves run in the multinode label (tests/multinode/test_engines.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import time
 
 import pytest
 
 import hpcffi
-from hpcffi import interactive
+from hpcffi import interactive, live_run as live_run_module
 from hpcffi.interactive import Engines, EnginesError, engines, live_run, never_clears
 from hpcffi.run import ConfigError, HeatConfig
 
@@ -94,3 +98,32 @@ def test_error_is_an_hpcffi_error():
     error = EnginesError("engine job 7 ended", job_id="7", state="FAILED", reason="NonZeroExitCode", log_tail="x\n")
     assert isinstance(error, hpcffi.Error) and isinstance(error, RuntimeError)
     assert (error.job_id, error.state, error.reason, error.log_tail) == ("7", "FAILED", "NonZeroExitCode", "x\n")
+
+
+class _ViewSendingOneMessagePerEngine:
+    """Sends a call as ipyparallel's DirectView does, one message per engine in a loop; a real
+    SIGINT to this process arrives between the 2nd and the 3rd message."""
+
+    def __init__(self, engines: int = 4):
+        self.engines, self.sent = engines, []
+
+    def apply_async(self, function, *args):
+        for engine in range(self.engines):
+            if engine == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)                      # Python runs the handler here
+            self.sent.append(engine)
+        return "pending"
+
+
+def test_an_interrupt_while_a_call_is_sent_waits_until_every_engine_has_it():
+    """The hang of the kernel-interrupt test: an interrupt between two messages left one MPI rank in
+    a part (a collective) that the others never started, and the client waiting for it forever."""
+    view = _ViewSendingOneMessagePerEngine()
+    pending, interrupted = live_run_module._send(view, print)
+    assert (pending, view.sent, interrupted) == ("pending", [0, 1, 2, 3], True)
+    with pytest.raises(KeyboardInterrupt):           # SIGINT raises again once the call went out
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    view = _ViewSendingOneMessagePerEngine(engines=2)   # no interrupt: none reported
+    assert live_run_module._send(view, print) == ("pending", False)
