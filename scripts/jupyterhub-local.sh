@@ -93,35 +93,9 @@ marker="HPCFFI_HUB_LOCAL_DIR=$dir"
 job_name="jupyterhub-local-$port"
 
 # ---- processes -------------------------------------------------------------------
-alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-pid_from() {  # FILE: its pid when that process lives
-  local pid
-  [[ -s $1 ]] || return 1
-  pid=$(tr -dc '0-9' <"$1")
-  alive "$pid" && echo "$pid"
-}
-# Every live process carrying this hub's marker: the hub, the proxy, and (through the job's
-# --export) the users' servers and kernels on the nodes.
-marked_pids() {
-  local p pid
-  for p in /proc/[0-9]*; do
-    pid=${p#/proc/}
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "$marker" && echo "$pid"
-  done
-  return 0
-}
-wait_gone() {  # SECONDS PID...
-  local deadline=$((SECONDS + $1)) pid left
-  shift
-  while :; do
-    left=0
-    for pid in "$@"; do alive "$pid" && left=1; done
-    ((left)) || return 0
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
+# alive, ours, pid_from, marked_pids, wait_gone (by PID and the marker above)
+# shellcheck source=pid-lib.sh
+source "$project_dir/scripts/pid-lib.sh"
 stop_pids() {  # SECONDS PID...: TERM, wait, then KILL
   local wait_s=$1 pid
   shift

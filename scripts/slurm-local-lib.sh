@@ -5,24 +5,8 @@
 # slurm-local.sh).
 # The namespaced nodes of a multi-node cluster are in slurm-local-nodes.sh.
 
-# ---- process helpers (PID-based only) -----------------------------------------
-alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
-
-# True when process $1 carries this cluster's marker in its environment.
-ours() {
-  local pid=$1
-  [[ -r /proc/$pid/environ ]] || return 1
-  { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF -- "$marker"
-}
-
-# PID from a pid file, only if that process is alive and ours.
-pid_from() {
-  local f=$1 pid
-  [[ -s $f ]] || return 1
-  pid=$(tr -dc '0-9' <"$f")
-  alive "$pid" && ours "$pid" && echo "$pid"
-}
-
+# ---- process helpers (PID-based only): alive, ours, pid_from, marked_pids and
+# wait_gone are in pid-lib.sh, which slurm-local.sh sources first.
 uts_of() { readlink "/proc/$1/ns/uts" 2>/dev/null; }
 
 # Every live process of this cluster: those carrying the marker (daemons and
@@ -63,18 +47,6 @@ our_pids() {
     }'
 }
 
-# Wait until none of the given PIDs is alive; false on timeout.
-wait_gone() {
-  local deadline=$((SECONDS + $1)) pid left
-  shift
-  while :; do
-    left=0
-    for pid in "$@"; do alive "$pid" && left=1; done
-    ((left)) || return 0
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
 
 describe_pid() { ps -o pid=,args= -p "$1" 2>/dev/null || echo "$1 (gone)"; }
 

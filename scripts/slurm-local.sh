@@ -121,6 +121,8 @@ fi
 nodes=${nodes:-1}
 
 lib_dir=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=pid-lib.sh
+source "$lib_dir/pid-lib.sh"
 # shellcheck source=slurm-local-lib.sh
 source "$lib_dir/slurm-local-lib.sh"
 # shellcheck source=slurm-local-nodes.sh
