@@ -1,32 +1,9 @@
 """MPI engines as one Slurm job: submit it, watch it until every engine registered, stop it.
 
-:func:`engines` submits ONE Slurm job whose tasks are ipyparallel engines
-started with ``--mpi`` (so ``MPI.COMM_WORLD`` spans the job: engine i is rank
-i), connects an ipyparallel client to them and, whatever happens (normal exit,
-an exception, a KeyboardInterrupt), cancels the job and stops the controller
-when the ``with`` block ends. The job script, the engine log and ipyparallel's
-profile go to a folder of its own (``folder``, else ``$HPCFFI_ENGINES_DIR``,
-else ``~/.hpcffi/engines``; on a cluster it must be on a file system the
-compute nodes see: the job writes the engine log there), never into the working directory.
-
-While it waits for the engines it watches the job itself (``squeue``, then
-``scontrol show job``): a submission that sbatch refuses, a job that ends
-before its engines registered, and a job that pends for a reason that cannot
-clear by waiting (:data:`NEVER_CLEARS`, e.g. ``PartitionConfig``: more CPUs
-than the partition has) raise :class:`EnginesError` at once with Slurm's words
-and the engine log's last lines, instead of ipyparallel's ``TimeoutError``
-after ``engine_timeout``.
-
-Site options, as in the job scripts: ``partition``/``account``/``time_limit``
-arguments, else ``HPCFFI_SLURM_PARTITION``/``HPCFFI_SLURM_ACCOUNT``, else
-sbatch's own ``SBATCH_PARTITION``/``SBATCH_ACCOUNT``/``SBATCH_TIMELIMIT``, else
-the site's defaults (time: :data:`DEFAULT_TIME_LIMIT`). ``controller_ip``: the
-address engines on compute nodes reach the client's controller at (the
-default, 127.0.0.1, only works when the engines share the client's network,
-as on the local test cluster; a site gives the login node's cluster-side
-address or ``"*"``).
-
-Users import it from :mod:`hpcffi.interactive`.
+What :func:`engines` does, where its files go, how it watches the job and which site options it
+takes is told once, in :mod:`hpcffi.interactive` (what users import). Here: the job's script
+(:func:`batch_template`), the submission's options, the watch (:func:`job_state`,
+:data:`NEVER_CLEARS`) and :class:`Engines`, the context manager.
 """
 
 from __future__ import annotations
