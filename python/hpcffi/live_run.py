@@ -138,7 +138,9 @@ class _HeldInterrupt:
 
     def __exit__(self, *exc) -> None:
         if self._installed:
-            signal.signal(signal.SIGINT, signal.SIG_DFL if self._previous is None else self._previous)
+            # None: the handler was not set from Python; Python's own then, so that Ctrl-C still
+            # raises KeyboardInterrupt rather than ending the process.
+            signal.signal(signal.SIGINT, signal.default_int_handler if self._previous is None else self._previous)
 
 
 def _send(view, function, *args):
