@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "heat_wisdom.hpp"
 #include "status.hpp"
@@ -23,6 +24,9 @@ HPCFFI_DECLARE_VARIANT(isa_avx2)
 #endif
 #ifdef HPCFFI_ISA_HAVE_AVX512
 HPCFFI_DECLARE_VARIANT(isa_avx512)
+#endif
+#ifdef HPCFFI_ISA_HAVE_AVX512_INTEL
+HPCFFI_DECLARE_VARIANT(isa_avx512_intel)
 #endif
 #ifdef HPCFFI_ISA_HAVE_NATIVE
 HPCFFI_DECLARE_VARIANT(isa_native)
@@ -57,17 +61,25 @@ bool cpu_has_v4() {
            __builtin_cpu_supports("avx512cd");
 }
 #endif
+bool cpu_is_intel() { return __builtin_cpu_is("intel"); }
 #else
 bool cpu_has_v3() { return false; }
 bool cpu_has_v4() { return false; }
+bool cpu_is_intel() { return false; }
 #endif
 
-// Best first: the automatic choice is the first compiled, supported one.
+// Best first (on an Intel CPU; see ranked()): the automatic choice is the
+// first compiled, supported one.
 const Variant variants[] = {
 #ifdef HPCFFI_ISA_HAVE_NATIVE
     {"native", &isa_native::kernel_table, always},  // built for this machine's CPU
 #else
     {"native", nullptr, always},
+#endif
+#ifdef HPCFFI_ISA_HAVE_AVX512_INTEL
+    {"avx512_intel", &isa_avx512_intel::kernel_table, cpu_has_v4},  // x86-64-v4 scheduled for Intel cores
+#else
+    {"avx512_intel", nullptr, cpu_has_v4},
 #endif
 #ifdef HPCFFI_ISA_HAVE_AVX512
     {"avx512", &isa_avx512::kernel_table, cpu_has_v4},
@@ -98,6 +110,27 @@ std::string compiled_names() {
     return names;
 }
 
+constexpr size_t variant_count = sizeof(variants) / sizeof(variants[0]);
+
+// The variants best first on this CPU: the table's order, except that a CPU
+// that is not Intel's ranks the generically tuned avx512 before avx512_intel
+// (Intel's scheduling was measured on Intel cores only). Which of the two is
+// faster on a given machine is for the tuner to measure (heat_tuner.cpp);
+// this order is the choice without wisdom and the tuner's short list.
+const Variant *const *ranked() {
+    static const auto order = [] {
+        struct Order {
+            const Variant *list[variant_count];
+        } o{};
+        for (size_t i = 0; i < variant_count; ++i) o.list[i] = &variants[i];
+        if (!cpu_is_intel())
+            for (size_t i = 0; i + 1 < variant_count; ++i)
+                if (std::strcmp(o.list[i]->name, "avx512_intel") == 0) std::swap(o.list[i], o.list[i + 1]);
+        return o;
+    }();
+    return order.list;
+}
+
 const Variant *find(const char *name) {
     for (const Variant &v : variants)
         if (std::strcmp(v.name, name) == 0) return &v;
@@ -107,8 +140,9 @@ const Variant *find(const char *name) {
 // Found once, when first asked (the CPU does not change under us).
 const KernelTable &best_supported() {
     static const KernelTable *const best = [] {
-        for (const Variant &v : variants)
-            if (v.table != nullptr && v.supported()) return v.table;
+        const Variant *const *order = ranked();
+        for (size_t i = 0; i < variant_count; ++i)
+            if (order[i]->table != nullptr && order[i]->supported()) return order[i]->table;
         return static_cast<const KernelTable *>(nullptr);
     }();
     if (best == nullptr) fail(HPCFFI_ERR_INTERNAL, "no compiled kernel variant runs on this CPU");
@@ -121,7 +155,7 @@ bool isa_available(const char *name) {
     const Variant *v = find(name);
     if (v == nullptr)
         fail(HPCFFI_ERR_INVALID_ARGUMENT, "unknown ISA variant '" + std::string(name) +
-                                              "' (known: native, avx512, avx2, baseline, generic)");
+                                              "' (known: native, avx512_intel, avx512, avx2, baseline, generic)");
     return v->table != nullptr && v->supported();
 }
 
@@ -152,11 +186,12 @@ const KernelTable *kernel_table_named(const char *name) {
 const char *const *available_variant_names(int *count) {
     static const auto names = [] {
         struct Names {
-            const char *list[sizeof(variants) / sizeof(variants[0])];
+            const char *list[variant_count];
             int count = 0;
         } n{};
-        for (const Variant &v : variants)
-            if (v.table != nullptr && v.supported()) n.list[n.count++] = v.name;
+        const Variant *const *order = ranked();
+        for (size_t i = 0; i < variant_count; ++i)
+            if (order[i]->table != nullptr && order[i]->supported()) n.list[n.count++] = order[i]->name;
         return n;
     }();
     *count = names.count;

@@ -2,12 +2,14 @@
 //
 // The kernel files are compiled several times (src/CMakeLists.txt), once per
 // x86-64 level: "baseline" (x86-64, SSE2), "avx2" (x86-64-v3) and "avx512"
-// (x86-64-v4); elsewhere, or with HPCFFI_NATIVE=ON, once: "generic" or
-// "native". Each compiled variant fills one KernelTable. At the first call
-// the best variant the CPU runs is found (__builtin_cpu_supports); the
+// (x86-64-v4), and "avx512_intel" (x86-64-v4 scheduled for current Intel
+// cores, -mtune=sapphirerapids); elsewhere, or with HPCFFI_NATIVE=ON, once:
+// "generic" or "native". Each compiled variant fills one KernelTable. At the
+// first call the best variant the CPU runs is found (__builtin_cpu_supports;
+// of the two AVX-512 ones, avx512_intel on Intel CPUs, avx512 elsewhere); the
 // environment variable HPCFFI_ISA, read at every call like the other kernel
 // settings, may name another one:
-//   HPCFFI_ISA = auto (or unset or empty) | baseline | avx2 | avx512 | native | generic
+//   HPCFFI_ISA = auto (or unset or empty) | baseline | avx2 | avx512 | avx512_intel | native | generic
 // A name that is unknown, not compiled into this build or not supported by
 // this CPU is an error at the next kernel call (never a silent fallback: a
 // benchmark or test that asked for a variant must not measure another one).
@@ -22,7 +24,7 @@
 namespace hpcffi::heat {
 
 struct KernelTable {
-    const char *name;  // "baseline", "avx2", "avx512", "native" or "generic"
+    const char *name;  // "baseline", "avx2", "avx512", "avx512_intel", "native" or "generic"
     // One step as an orphaned `omp for` (see heat_kernel.hpp step_interior).
     void (*step_interior)(double *out, const double *in, int64_t nx, int64_t ny, const Coefficients &c);
     // nsteps steps along a path (automatic: choose_path); depth, strip 0: defaults.

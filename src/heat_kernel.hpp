@@ -22,7 +22,8 @@
 // ISA variants: this header and the kernel files that include it
 // (heat_kernel.cpp, heat_streaming.cpp, heat_blocked.cpp) are compiled once
 // per instruction-set level (src/CMakeLists.txt: baseline x86-64, x86-64-v3
-// "avx2", x86-64-v4 "avx512"; one "generic" or "native" build elsewhere),
+// "avx2", x86-64-v4 "avx512" and, tuned for Intel, "avx512_intel"; one
+// "generic" or "native" build elsewhere),
 // each time with HPCFFI_ISA_NAMESPACE naming a namespace of its own. So
 // nothing here, not even an inline function, is shared between variants: a
 // copy compiled for AVX-512 can never be picked by the linker for a caller

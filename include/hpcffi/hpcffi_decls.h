@@ -51,10 +51,12 @@ int hpcffi_has_gmp(void);
  * as read when the library was loaded). Without OpenMP only 0 and 1 are valid. */
 int hpcffi_set_num_threads(int n);
 int hpcffi_get_num_threads(int *n);
-/* The instruction-set variant the heat kernels run with: "avx512"
- * (x86-64-v4), "avx2" (x86-64-v3), "baseline" (x86-64), "native" (a build
- * with HPCFFI_NATIVE=ON) or "generic" (other architectures). The default is
- * the best variant compiled in that this CPU supports; the environment
+/* The instruction-set variant the heat kernels run with: "avx512_intel"
+ * (x86-64-v4 scheduled for Intel cores), "avx512" (x86-64-v4), "avx2"
+ * (x86-64-v3), "baseline" (x86-64), "native" (a build with HPCFFI_NATIVE=ON)
+ * or "generic" (other architectures). The default is the best variant
+ * compiled in that this CPU supports (of the two AVX-512 ones, avx512_intel
+ * on Intel CPUs); the environment
  * variable HPCFFI_ISA (read at every kernel call) may name another. An
  * unknown, not compiled or unsupported HPCFFI_ISA makes this and every heat
  * kernel call fail (HPCFFI_ERR_INVALID_ARGUMENT / HPCFFI_ERR_UNSUPPORTED).

@@ -44,13 +44,14 @@ def isa():
     """Instruction-set variant the heat kernels run with (``hpcffi_isa``).
 
     One of ``"avx512"``, ``"avx2"``, ``"baseline"`` (x86-64 levels v4, v3 and
-    the original), ``"native"`` (a build with ``HPCFFI_NATIVE=ON``) or
-    ``"generic"`` (other architectures). By default the best variant compiled
-    in that this CPU runs; the environment variable ``HPCFFI_ISA``, read at
-    every kernel call, may name another. A bad ``HPCFFI_ISA`` raises here (and
-    in every heat kernel call): InvalidArgumentError for an unknown name,
-    UnsupportedError for a variant this build or CPU lacks. All variants give
-    identical results, bit for bit.
+    the original), ``"avx512_intel"`` (x86-64-v4 scheduled for Intel cores),
+    ``"native"`` (a build with ``HPCFFI_NATIVE=ON``) or ``"generic"`` (other
+    architectures). By default the best variant compiled in that this CPU runs
+    (of the two AVX-512 ones, ``avx512_intel`` on Intel CPUs); the environment
+    variable ``HPCFFI_ISA``, read at every kernel call, may name another. A bad
+    ``HPCFFI_ISA`` raises here (and in every heat kernel call):
+    InvalidArgumentError for an unknown name, UnsupportedError for a variant
+    this build or CPU lacks. All variants give identical results, bit for bit.
     """
     name = ffi.new("const char **")
     check(lib.hpcffi_isa(name))

@@ -23,14 +23,14 @@ foreach(object IN LISTS objects)
   foreach(line IN LISTS lines)
     string(REGEX REPLACE "^[0-9a-f]+ ([A-Za-z]) .*" "\\1" type "${line}")
     string(REGEX REPLACE "^[0-9a-f]+ [A-Za-z] " "" symbol "${line}")
-    if(symbol MATCHES "hpcffi::heat::isa_([a-z0-9]+)::")
+    if(symbol MATCHES "hpcffi::heat::isa_([a-z0-9_]+)::")
       list(APPEND seen_variants ${CMAKE_MATCH_1})
     endif()
     # Code that another object could share: global (T), weak (W, w, V, v),
     # unique (u) or indirect (i) symbols. Local ones (t) cannot be shared, and
     # data (B, D, R, such as ASan's __odr_asan.* markers) holds no
     # instructions; the personality routine reference is data too.
-    if(type MATCHES "^[TWwVvui]$" AND NOT symbol MATCHES "hpcffi::heat::isa_[a-z0-9]+::"
+    if(type MATCHES "^[TWwVvui]$" AND NOT symbol MATCHES "hpcffi::heat::isa_[a-z0-9_]+::"
        AND NOT symbol STREQUAL "DW.ref.__gxx_personality_v0")
       list(APPEND bad "${object}: ${type} ${symbol}")
     endif()

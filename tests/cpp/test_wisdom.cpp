@@ -147,7 +147,7 @@ protected:
     std::string other_isa() const {
         const char *best = nullptr;
         EXPECT_EQ(hpcffi_isa(&best), HPCFFI_OK);
-        for (const char *name : {"avx2", "baseline", "avx512", "native", "generic"}) {
+        for (const char *name : {"avx2", "baseline", "avx512", "avx512_intel", "native", "generic"}) {
             int available = 0;
             EXPECT_EQ(hpcffi_isa_available(name, &available), HPCFFI_OK);
             if (available && std::strcmp(name, best) != 0) return name;

@@ -281,7 +281,7 @@ TEST(HeatMpiEvolve, EveryIsaVariantBitwiseEqualToSerialBaseline) {
     // the overlapped (depth 1) and the deep-halo path, against the serial
     // result of the plainest variant compiled.
     std::vector<std::string> variants;
-    for (const char *name : {"native", "avx512", "avx2", "baseline", "generic"}) {
+    for (const char *name : {"native", "avx512_intel", "avx512", "avx2", "baseline", "generic"}) {
         int available = 0;
         ASSERT_EQ(hpcffi_isa_available(name, &available), HPCFFI_OK) << hpcffi_last_error();
         if (available == 1) variants.emplace_back(name);
