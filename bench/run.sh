@@ -20,7 +20,7 @@
 #      sizes: build-bench*/wisdom/wisdom-<key>.txt, which every measurement
 #      of that build then reads (HPCFFI_WISDOM), so `auto` is the tuned
 #      choice. BENCH_TUNE_BUDGET seconds per build (default 240; --quick 30).
-#   3. build-bench/bench/: the C++ harness bench/heat_bench.cpp, a separate
+#   3. build-bench/bench/: the C++ harness bench/heat_bench/, a separate
 #      CMake project that find_package(hpcffi)s that install.
 #   4. bench/run.py: runs the harness (bandwidth, every heat path, the lesson
 #      kernel, Fibonacci vs GMP), the C++ and Python drivers of the same

@@ -62,7 +62,7 @@ const CacheSizes &cache_sizes() {
 // The dispatch rule and the blocking parameters. The rule is written in
 // terms of cpu0's cache sizes (cache_sizes()), so that another cache
 // hierarchy gets parameters of its own; the constants in it reproduce the
-// choices `heat_bench --tune` measured best (bench/heat_bench.cpp; depth
+// choices `heat_bench --tune` measured best (bench/heat_bench/; depth
 // 2-64 x strip 128-2048 at 200^2 to 8192^2, 1 and 2 threads) on 2-core VMs
 // with 48 KiB of L1d per core: an Intel Xeon (2 MiB L2, 260 or 480 MiB L3)
 // and an AMD EPYC (1 MiB L2, 32 MiB L3); docs/performance.md has the tables.

@@ -86,7 +86,7 @@ def cpu_mhz():
 
 
 def initial_field(np, n):
-    """The harness's initial field (heat_bench.cpp initial_field)."""
+    """The harness's initial field (bench/heat_bench/heat_runs.cpp initial_field)."""
     i = np.arange(n).reshape(-1, 1)
     j = np.arange(n).reshape(1, -1)
     x = (i - n / 2.0) / n

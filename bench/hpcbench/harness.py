@@ -134,7 +134,7 @@ def portable_vs_native(native_apps, portable_apps, sizes, rounds, seconds, cpp_h
             _, mean, auto_isa = run([portable, *common], tuned)
             if mean != reference_mean:
                 notes.append(f"portable build at {n}x{n}: mean {mean} differs from the native {reference_mean}!")
-            for isa in ("avx512", "avx2", "baseline"):
+            for isa in ("avx512_intel", "avx512", "avx2", "baseline"):
                 if isa == auto_isa:
                     continue
                 try:
@@ -155,7 +155,7 @@ def portable_vs_native(native_apps, portable_apps, sizes, rounds, seconds, cpp_h
             notes.append(f"portable-vs-native rows at {n}x{n} failed: {e}")
             continue
         for name, values in rates.items():
-            isa = {"driver_native": "native", "driver_portable": auto_isa}.get(name, name.rsplit("_", 1)[-1])
+            isa = {"driver_native": "native", "driver_portable": auto_isa}.get(name, name.removeprefix("driver_portable_"))
             results.append({"nx": n, "ny": n, "kernel": name, "threads": 2, "steps": steps, "isa": isa,
                             "mpts": statistics.median(values), "mpts_min": min(values), "mpts_max": max(values),
                             "rounds": rounds, "mean": reference_mean, "load_before": before, "load_after": after})

@@ -101,7 +101,8 @@ def build_report(data):
         lines.append("")
         lines.append("The same C++ driver from two builds, interleaved in fresh processes: `-DHPCFFI_NATIVE=ON` "
                      "(-march=native) and the default build, whose kernels are compiled for baseline x86-64, "
-                     "x86-64-v3 (avx2) and x86-64-v4 (avx512) and picked at run time; the other variants forced "
+                     "x86-64-v3 (avx2) and x86-64-v4 (avx512, and avx512_intel: the same with Intel's scheduling) "
+                     "and picked at run time; the other variants forced "
                      "with HPCFFI_ISA. Every one printed the same mean temperature, to the last digit.")
         lines.append("")
         lines.append("| size | native Mpts/s | portable (auto) Mpts/s | portable / native | other variants "
