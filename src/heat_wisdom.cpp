@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -238,10 +239,18 @@ std::string site_wisdom_dir() {
     // <prefix>/lib*/libhpcffi.so -> <prefix>/share/hpcffi/wisdom
     Dl_info info{};
     if (::dladdr(reinterpret_cast<void *>(&hpcffi_version_string), &info) == 0 || info.dli_fname == nullptr) return "";
-    std::string library = info.dli_fname;
+    const std::string library = info.dli_fname;
     const auto slash = library.rfind('/');
     if (slash == std::string::npos) return "";
-    return library.substr(0, slash) + "/../share/hpcffi/wisdom";
+    // The library's folder without "..", links or "." (the Python package
+    // loads it as .../site-packages/hpcffi/../../../libhpcffi.so.0), so the
+    // path reported (hpcffi_wisdom_info) is the plain <prefix>/share/... one.
+    char resolved[PATH_MAX];
+    if (::realpath(library.substr(0, slash).c_str(), resolved) == nullptr)
+        return library.substr(0, slash) + "/../share/hpcffi/wisdom";
+    const std::string folder = resolved;
+    const auto parent = folder.rfind('/');
+    return (parent == std::string::npos ? std::string(".") : folder.substr(0, parent)) + "/share/hpcffi/wisdom";
 }
 
 std::string format_wisdom(const WisdomKey &key, const std::vector<WisdomEntry> &entries, double budget_seconds) {

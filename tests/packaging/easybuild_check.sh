@@ -64,6 +64,8 @@ source "$lmod_init"
 set -u
 
 step "eb $(basename "$easyconfig")"
+# The easyconfig's install-time tuning, on a budget that keeps CI short (a valid file either way).
+export HPCFFI_INSTALL_TUNE_BUDGET=4
 start=$SECONDS
 "$tools/bin/eb" "$easyconfig" --trace 2>&1 | tee "$scratch/eb.log" | grep -E '^(== |  >> )|ERROR|COMPLETED|FAILED' || true
 grep -q 'COMPLETED: Installation ended successfully' "$scratch/eb.log" \
@@ -79,7 +81,8 @@ want_py=$(cd "$scratch/run" && PYTHONPATH=$HPCFFI_TEST_BUILD_DIR/python "$HPCFFI
 
 step "module load hpcffi/$version (EasyBuild's module, real Lmod, fresh shell)"
 # shellcheck disable=SC2016  # the script expands in the child shell
-out=$(cd "$scratch/run" && env -i HOME="$HOME" PATH=/usr/bin:/bin TERM=dumb bash --noprofile --norc -c '
+# An empty per-user cache: the wisdom found must be the installation's.
+out=$(cd "$scratch/run" && env -i HOME="$HOME" XDG_CACHE_HOME="$scratch/run/cache" PATH=/usr/bin:/bin TERM=dumb bash --noprofile --norc -c '
   set -e
   source "$1"
   module use "$2/modules/all"
@@ -98,6 +101,7 @@ out=$(cd "$scratch/run" && env -i HOME="$HOME" PATH=/usr/bin:/bin TERM=dumb bash
   "$HPCFFI_PYTHON" -m hpcffi --version
   "$HPCFFI_PYTHON" -m hpcffi heat --steps 10 --quiet --output-dir module-run | sed "s/^mean/python: mean/"
   "$HPCFFI_PYTHON" -c "import hpcffi, hpcffi._ffi as f; print(\"python package:\", hpcffi.__file__); print(\"library:\", f.library_path())"
+  "$HPCFFI_PYTHON" -c "import hpcffi; w = hpcffi.wisdom_info(); print(\"wisdom:\", w[\"in_use\"], w[\"path\"], w[\"note\"])"
 ' bash "$lmod_init" "$scratch/prefix" "$version" 2>&1) || { echo "$out"; fail "the job through the module failed"; }
 echo "$out"
 prefix=$scratch/prefix/software/hpcffi/$version
@@ -109,6 +113,9 @@ grep -qx "HPCFFI_LIB=$prefix/lib/libhpcffi.so.0" <<<"$out" || fail "HPCFFI_LIB i
 grep -qx "HPCFFI_INCLUDE=$prefix/include" <<<"$out" || fail "HPCFFI_INCLUDE is not $prefix/include"
 grep -qx "python package: $prefix/lib/python3.11/site-packages/hpcffi/__init__.py" <<<"$out" || fail "the Python package does not come from $prefix"
 grep -qx "library: $prefix/lib/libhpcffi.so.0" <<<"$out" || fail "the ABI library is not $prefix/lib/libhpcffi.so.0"
+wisdom=$(compgen -G "$prefix/share/hpcffi/wisdom/wisdom-*.txt" || true)
+[[ $(wc -l <<<"$wisdom") == 1 && -f $wisdom ]] && wisdom=$(realpath "$wisdom") || fail "the install step wrote no (or more than one) wisdom file in $prefix/share/hpcffi/wisdom"
+grep -qx "wisdom: True $wisdom " <<<"$out" || fail "the module's hpcffi does not use the installation's wisdom $wisdom"
 grep -qx "JUPYTER_PATH=$prefix/share/jupyter" <<<"$out" || fail "EasyBuild's module does not set JUPYTER_PATH=$prefix/share/jupyter"
 grep -qx "kernelspec=$prefix/share/jupyter/kernels/hpcffi" <<<"$out" || fail "jupyter kernelspec list does not show hpcffi in $prefix after module load"
 grep -qx "hpcffi $version" <<<"$out" || fail "python -m hpcffi --version does not print hpcffi $version"
