@@ -125,7 +125,10 @@ const Variant *const *ranked() {
         for (size_t i = 0; i < variant_count; ++i) o.list[i] = &variants[i];
         if (!cpu_is_intel())
             for (size_t i = 0; i + 1 < variant_count; ++i)
-                if (std::strcmp(o.list[i]->name, "avx512_intel") == 0) std::swap(o.list[i], o.list[i + 1]);
+                if (std::strcmp(o.list[i]->name, "avx512_intel") == 0) {
+                    std::swap(o.list[i], o.list[i + 1]);  // one place down, behind avx512
+                    break;
+                }
         return o;
     }();
     return order.list;
