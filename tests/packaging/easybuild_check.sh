@@ -114,8 +114,11 @@ grep -qx "HPCFFI_INCLUDE=$prefix/include" <<<"$out" || fail "HPCFFI_INCLUDE is n
 grep -qx "python package: $prefix/lib/python3.11/site-packages/hpcffi/__init__.py" <<<"$out" || fail "the Python package does not come from $prefix"
 grep -qx "library: $prefix/lib/libhpcffi.so.0" <<<"$out" || fail "the ABI library is not $prefix/lib/libhpcffi.so.0"
 wisdom=$(compgen -G "$prefix/share/hpcffi/wisdom/wisdom-*.txt" || true)
-[[ $(wc -l <<<"$wisdom") == 1 && -f $wisdom ]] && wisdom=$(realpath "$wisdom") || fail "the install step wrote no (or more than one) wisdom file in $prefix/share/hpcffi/wisdom"
-grep -qx "wisdom: True $wisdom " <<<"$out" || fail "the module's hpcffi does not use the installation's wisdom $wisdom"
+if [[ $(wc -l <<<"$wisdom") != 1 || ! -f $wisdom ]]; then
+  fail "the install step wrote no (or more than one) wisdom file in $prefix/share/hpcffi/wisdom"
+fi
+wisdom=$(realpath "$wisdom")
+grep -qxF "wisdom: True $wisdom " <<<"$out" || fail "the module's hpcffi does not use the installation's wisdom $wisdom"
 grep -qx "JUPYTER_PATH=$prefix/share/jupyter" <<<"$out" || fail "EasyBuild's module does not set JUPYTER_PATH=$prefix/share/jupyter"
 grep -qx "kernelspec=$prefix/share/jupyter/kernels/hpcffi" <<<"$out" || fail "jupyter kernelspec list does not show hpcffi in $prefix after module load"
 grep -qx "hpcffi $version" <<<"$out" || fail "python -m hpcffi --version does not print hpcffi $version"
