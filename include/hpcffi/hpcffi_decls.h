@@ -114,7 +114,8 @@ int hpcffi_heat_evolve(double *u, double *u_previous, int64_t nx, int64_t ny,
  * instead of copied; the result is left in field. scratch is NULL (the
  * library allocates nx*ny doubles) or a caller buffer of nx*ny doubles that
  * does not overlap field. Bitwise identical to nsteps single steps, for any
- * thread count. */
+ * thread count. Faster when field and scratch start at the same offset
+ * within a 64-byte cache line (the library's own scratch does). */
 int hpcffi_heat_evolve_steps(double *field, double *scratch, int64_t nx, int64_t ny,
                              double a, double dt, double dx2, double dy2,
                              int64_t nsteps);

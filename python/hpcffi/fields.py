@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _alignment
 from ._collective import Group
 
 __all__ = ["Block", "Physics", "LocalField", "MPIField", "LIBRARY_BACKENDS", "BACKENDS", "max_stable_dt"]
@@ -85,8 +86,8 @@ class _LibraryBackend:
         from .errors import check
 
         ffi, p = self.ffi, self.physics
-        if self.scratch is None:
-            self.scratch = np.empty(self.shape, dtype=np.float64)
+        if self.scratch is None or self.scratch.ctypes.data % _alignment.LINE != field.ctypes.data % _alignment.LINE:
+            self.scratch = _alignment.empty(self.shape, like=field)  # the same offset in a cache line as field
         check(self.lib.hpcffi_heat_evolve_steps(
             ffi.from_buffer("double[]", field, require_writable=True),
             ffi.from_buffer("double[]", self.scratch, require_writable=True),
@@ -137,7 +138,7 @@ class LocalField:
         else:
             self._backend = _ReferenceBackend(backend, physics)
         self.backend = backend
-        self.field = np.zeros(self.shape, dtype=np.float64)
+        self.field = _alignment.zeros(self.shape)  # 64-byte aligned; its scratch starts alike
         self.description = ""
 
     def set_block(self, block: np.ndarray) -> None:
