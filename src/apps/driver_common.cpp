@@ -163,4 +163,10 @@ double point_updates(const Options &options) {
            static_cast<double>(options.steps);
 }
 
+Field allocate_field(int64_t n) {
+    if (n <= 0 || static_cast<uint64_t>(n) > (SIZE_MAX - 63) / sizeof(double)) return Field();
+    const size_t bytes = (static_cast<size_t>(n) * sizeof(double) + 63) / 64 * 64;
+    return Field(static_cast<double *>(std::aligned_alloc(64, bytes)));
+}
+
 }  // namespace hpcffi_apps

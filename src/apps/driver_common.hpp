@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 
 namespace hpcffi_apps {
@@ -36,5 +38,16 @@ std::string format_mean(double mean);
 
 // Interior points updated per run: the figure of merit counts these.
 double point_updates(const Options &options);
+
+// n doubles starting on a 64-byte (cache line) boundary, uninitialised; null
+// when out of memory. The kernels align their vector loops to the rows they
+// write, so fields that start on a line boundary read and write whole lines
+// (std::vector's storage starts 16 bytes into a line on glibc:
+// bench/field_layout.py measures the difference).
+struct FreeDeleter {
+    void operator()(double *p) const noexcept { std::free(p); }
+};
+using Field = std::unique_ptr<double[], FreeDeleter>;
+Field allocate_field(int64_t n);
 
 }  // namespace hpcffi_apps

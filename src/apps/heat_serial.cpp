@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
-#include <vector>
 
 #include <hpcffi/hpcffi.h>
 
@@ -36,26 +36,27 @@ int main(int argc, char **argv) {
     if (hpcffi_get_num_threads(&threads) != HPCFFI_OK) return failed("hpcffi_get_num_threads");
 
     const int64_t nx = options.nx, ny = options.ny;
-    std::vector<double> field, scratch;
-    try {
-        field.resize(static_cast<size_t>(nx * ny));
-        scratch.resize(static_cast<size_t>(nx * ny));
-    } catch (const std::exception &) {
+    // Both on a cache line boundary (driver_common.hpp), both written here
+    // before the clock starts, so the timed run takes no page faults.
+    const hpcffi_apps::Field field = hpcffi_apps::allocate_field(nx * ny);
+    const hpcffi_apps::Field scratch = hpcffi_apps::allocate_field(nx * ny);
+    if (!field || !scratch) {
         std::fprintf(stderr, "hpcffi-heat: cannot allocate two %lld x %lld fields\n", static_cast<long long>(nx),
                      static_cast<long long>(ny));
         return 1;
     }
     for (int64_t i = 0; i < nx; ++i)
         for (int64_t j = 0; j < ny; ++j) field[static_cast<size_t>(i * ny + j)] = hpcffi_apps::initial_value(i, j, nx, ny);
+    std::memset(scratch.get(), 0, static_cast<size_t>(nx * ny) * sizeof(double));
 
     const double dx2 = options.dx * options.dx, dy2 = options.dy * options.dy;
     const auto start = std::chrono::steady_clock::now();
-    if (hpcffi_heat_evolve_steps(field.data(), scratch.data(), nx, ny, options.a, options.dt, dx2, dy2,
+    if (hpcffi_heat_evolve_steps(field.get(), scratch.get(), nx, ny, options.a, options.dt, dx2, dy2,
                                  options.steps) != HPCFFI_OK)
         return failed("hpcffi_heat_evolve_steps");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double mean = 0.0;
-    if (hpcffi_heat_mean(field.data(), nx, ny, &mean) != HPCFFI_OK) return failed("hpcffi_heat_mean");
+    if (hpcffi_heat_mean(field.get(), nx, ny, &mean) != HPCFFI_OK) return failed("hpcffi_heat_mean");
 
     const char *isa = nullptr;
     if (hpcffi_isa(&isa) != HPCFFI_OK) return failed("hpcffi_isa");
