@@ -191,7 +191,10 @@ init = np.full((N, N), 5.0); init[0, :] = 85.0; init[:, 0] = 85.0
 out = {"mode": hpcffi.mode}
 for threads in (1, 2):
     hpcffi.set_num_threads(threads)
-    u, up, field, scratch = init.copy(), init.copy(), init.copy(), init.copy()
+    # On cache line boundaries, as the C++ side's buffers are: the rows compare call overheads,
+    # not where NumPy happened to put the arrays (docs/performance.md, field alignment).
+    u, up, field, scratch = (hpcffi.zeros_aligned((N, N)) for _ in range(4))
+    u[...] = init; up[...] = init; field[...] = init; scratch[...] = init
     ts, tm = [], []
     for _ in range(REPS):
         u[:] = init; up[:] = init

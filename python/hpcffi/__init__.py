@@ -10,6 +10,7 @@ The cffi mode (``api`` by default, ``abi`` or ``abi-inline``) is chosen by the
 environment variable ``HPCFFI_MODE`` at import; see :mod:`hpcffi._ffi`.
 """
 
+from ._alignment import empty as empty_aligned, zeros as zeros_aligned
 from ._build_config import VERSION as __version__
 from ._ffi import MODE as mode, ffi, lib  # noqa: F401 (ffi: for the lesson's ffi.new("int *"))
 from .core import (add, get_num_threads, has_gmp, has_mpi, has_openmp, isa, isa_available, num_threads,
@@ -28,7 +29,7 @@ __all__ = [
     "version", "version_info", "has_openmp", "has_mpi", "has_gmp", "isa", "isa_available",
     "set_num_threads", "get_num_threads", "num_threads", "add",
     "MAX_U64_INDEX", "fibo_step", "fib", "fib_sequence", "fib_mod", "fib_exact",
-    "max_stable_dt", "evolve", "evolve_steps", "mean",
+    "max_stable_dt", "evolve", "evolve_steps", "mean", "empty_aligned", "zeros_aligned",
     "tune", "load_wisdom", "wisdom_info", "heat_choice",
     "Error", "NullPointerError", "InvalidArgumentError", "NonFiniteValueError", "UnstableTimeStepError", "ResultOverflowError",
     "BufferTooSmallError", "UnsupportedError", "OutOfMemoryError", "MPIError", "AliasingError", "InternalError",

@@ -19,7 +19,9 @@ LINE = 64  # bytes in a cache line
 
 def empty(shape, *, like=None):
     """An uninitialised C-contiguous float64 array of ``shape``: 64-byte aligned, or, given ``like``
-    (a float64 array), starting at the same offset within a 64-byte line as ``like``'s data."""
+    (a float64 array), starting at the same offset within a 64-byte line as ``like``'s data.
+    Public as :func:`hpcffi.empty_aligned` (pyFFTW's name for the same idea)."""
+    shape = (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
     nbytes = math.prod(shape) * 8
     offset = 0 if like is None else like.ctypes.data % LINE
     if offset % 8:
@@ -30,7 +32,7 @@ def empty(shape, *, like=None):
 
 
 def zeros(shape, *, like=None):
-    """:func:`empty`, filled with zeros."""
+    """:func:`empty`, filled with zeros. Public as :func:`hpcffi.zeros_aligned`."""
     array = empty(shape, like=like)
     array.fill(0.0)
     return array

@@ -19,11 +19,13 @@ def at_offset(shape, offset):
 
 
 def test_empty_is_64_byte_aligned_and_an_ordinary_array():
-    a = _alignment.empty((37, 53))
+    a = hpcffi.empty_aligned((37, 53))
     assert a.ctypes.data % 64 == 0
     assert a.shape == (37, 53) and a.dtype == np.float64
     assert a.flags.c_contiguous and a.flags.writeable and a.flags.aligned
-    assert not _alignment.zeros((5, 7)).any()
+    assert not hpcffi.zeros_aligned((5, 7)).any()
+    assert hpcffi.zeros_aligned(9).shape == (9,)
+    assert hpcffi.empty_aligned is _alignment.empty and hpcffi.zeros_aligned is _alignment.zeros
 
 
 @pytest.mark.parametrize("offset", range(0, 64, 8))
