@@ -27,7 +27,6 @@ import time
 import numpy as np
 
 import hpcffi
-from hpcffi import _alignment
 
 
 def main(n=200, threads=1, steps=100_000, rounds=5):
@@ -35,13 +34,13 @@ def main(n=200, threads=1, steps=100_000, rounds=5):
     start = np.random.default_rng(1).uniform(0.0, 90.0, size=(n, n))
     points = (n - 2) ** 2
     numpy_field, numpy_scratch = start.copy(), np.empty_like(start)
-    aligned_field = _alignment.zeros((n, n))
+    aligned_field = hpcffi.zeros_aligned((n, n))
     layouts = {
         "numpy field, numpy scratch": (numpy_field, numpy_scratch),
-        "numpy field, 64-byte aligned scratch (old scratch=None)": (numpy_field, _alignment.empty((n, n))),
+        "numpy field, 64-byte aligned scratch (old scratch=None)": (numpy_field, hpcffi.empty_aligned((n, n))),
         "numpy field, scratch=None (the field's offset)": (numpy_field, None),
         "64-byte aligned field, scratch at its offset": (aligned_field,
-                                                          _alignment.empty((n, n), like=aligned_field)),
+                                                          hpcffi.empty_aligned((n, n), like=aligned_field)),
     }
     print(f"{n}x{n}, {threads} thread(s), {steps} steps, {rounds} rounds, hpcffi {hpcffi.__version__}, "
           f"kernels {hpcffi.isa()}; the NumPy field starts {numpy_field.ctypes.data % 64} and the NumPy "
