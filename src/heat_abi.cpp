@@ -29,7 +29,7 @@ struct FreeDeleter {
 // thread, plain path; Intel Xeon VM, 2026-12-06, bench/field_layout.py).
 struct Scratch {
     std::unique_ptr<double, FreeDeleter> storage;
-    double *data;
+    double *data = nullptr;
 };
 Scratch allocate_scratch_like(const double *like, int64_t n) {
     const uintptr_t address = reinterpret_cast<uintptr_t>(like);

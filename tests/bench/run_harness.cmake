@@ -2,20 +2,8 @@
 # benchmark harness against it (as bench/run.sh does) and check what its quick
 # run reports: results, not rates (rates on a shared machine prove nothing).
 cmake_minimum_required(VERSION 3.20)  # IN_LIST, string(JSON)
-file(REMOVE_RECURSE ${WORK_DIR})
-set(prefix ${WORK_DIR}/prefix)
-
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(rc)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(last_output "${out}" PARENT_SCOPE)
-endfunction()
-
-run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-run(${CMAKE_COMMAND} -S ${BENCH_SOURCE} -B ${WORK_DIR}/build -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix})
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+include(${CMAKE_CURRENT_LIST_DIR}/../consumer/build_against_install.cmake)
+build_against_install(${BENCH_SOURCE})
 # 67 columns leave a vector remainder; 1 and 2 threads; one short round.
 run(${WORK_DIR}/build/heat_bench --quick --sections heat,fib --sizes 67,200 --threads 1,2 --rounds 1
     --seconds 0.01)
